@@ -1,0 +1,56 @@
+# kharness: the commands users call. Every target installs what it needs first (`deps`).
+#
+#   make trace-mount   trace how Linux builds a mount namespace, and check it
+#   make test          the whole test suite (unit and VM tests), plus the sanitizer build
+#   make bench         performance figures, one `<name> <value> <unit>` per line
+#
+# Kernel choice for trace-mount: KERNEL_SOURCE=DIR, KERNEL_TARBALL=FILE or KERNEL_VERSION=X.Y.Z.
+
+BUILD_DIR ?= build
+ASAN_BUILD_DIR ?= build-asan
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+CTEST_FLAGS ?=
+
+.PHONY: all deps configure build test test-unit test-vm test-sanitize bench trace-mount format clean
+
+all: build
+
+deps:
+	@tools/install-deps.sh
+
+$(BUILD_DIR)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD_DIR) -DKH_WERROR=ON $(CMAKE_FLAGS)
+
+configure: $(BUILD_DIR)/CMakeCache.txt
+
+build: deps configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure $(CTEST_FLAGS)
+	$(MAKE) --no-print-directory test-sanitize
+
+test-unit: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -L unit $(CTEST_FLAGS)
+
+test-vm: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -L vm $(CTEST_FLAGS)
+
+# The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+test-sanitize: deps
+	cmake -S . -B $(ASAN_BUILD_DIR) -DKH_WERROR=ON -DKH_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
+	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
+	cd $(ASAN_BUILD_DIR) && ctest --output-on-failure -L unit $(CTEST_FLAGS)
+
+bench: build
+	@cmake --build $(BUILD_DIR) --target bench
+
+trace-mount: build
+	@tools/trace-mount.sh $(BUILD_DIR)
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.h' '*.c')
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)

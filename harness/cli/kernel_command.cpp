@@ -1,0 +1,7 @@
+#include "cli/commands.h"
+
+namespace kh::cli {
+
+void add_kernel_command(CLI::App& /*app*/, int& /*exit_code*/) {}
+
+}  // namespace kh::cli

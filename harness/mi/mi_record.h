@@ -1,0 +1,94 @@
+// Typed GDB/MI output records, as defined in the GDB manual, section "GDB/MI Output Syntax".
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace kh::mi {
+
+struct Value;
+
+// A result: `variable "=" value`.
+using Result = std::pair<std::string, Value>;
+
+// A tuple `{result, ...}`. Order is kept and duplicate keys are kept (gdb emits them).
+struct Tuple {
+  std::vector<Result> results;
+};
+
+// A list `[value, ...]` or `[result, ...]`. For a list of results, `keys[i]` is the variable of
+// `values[i]` (e.g. "frame" in `stack=[frame={...},frame={...}]`); for a list of values `keys` is empty.
+struct List {
+  std::vector<Value> values;
+  std::vector<std::string> keys;
+};
+
+// A value: a c-string (already unescaped), a tuple or a list.
+struct Value {
+  std::variant<std::string, Tuple, List> data;
+
+  bool is_string() const { return data.index() == 0; }
+  bool is_tuple() const { return data.index() == 1; }
+  bool is_list() const { return data.index() == 2; }
+
+  // The string, or "" when this is not a string.
+  const std::string& str() const;
+  // The first value named `key` in a tuple (or list of results); a shared empty value when absent
+  // or when this is not a tuple, so that chains like v.get("frame").get("func").str() never throw.
+  const Value& get(std::string_view key) const;
+  // Like get(), but nullptr when absent.
+  const Value* find(std::string_view key) const;
+  // Every value named `key` (duplicate keys), in order.
+  std::vector<const Value*> get_all(std::string_view key) const;
+  // Element `index` of a list (or the value of result `index` of a tuple); shared empty when out of range.
+  const Value& at(std::size_t index) const;
+  // Number of elements of a list or results of a tuple; 0 for a string.
+  std::size_t size() const;
+};
+
+// `^done`, `^running`, `^connected`, `^error`, `^exit` (GDB manual: "GDB/MI Result Records").
+enum class ResultClass { Done, Running, Connected, Error, Exit };
+
+struct ResultRecord {
+  std::optional<std::uint64_t> token;
+  ResultClass result_class = ResultClass::Done;
+  Tuple results;
+
+  const Value& get(std::string_view key) const;
+  // For ^error: the `msg` field.
+  const std::string& error_message() const { return get("msg").str(); }
+};
+
+// `*` exec-async, `+` status-async, `=` notify-async (GDB manual: "GDB/MI Async Records").
+enum class AsyncKind { Exec, Status, Notify };
+
+struct AsyncRecord {
+  std::optional<std::uint64_t> token;
+  AsyncKind kind = AsyncKind::Exec;
+  std::string async_class;  // "stopped", "running", "breakpoint-modified", "thread-group-added", ...
+  Tuple results;
+
+  const Value& get(std::string_view key) const;
+};
+
+// `~` console, `@` target, `&` log (GDB manual: "GDB/MI Stream Records"). `text` is unescaped.
+enum class StreamKind { Console, Target, Log };
+
+struct StreamRecord {
+  StreamKind kind = StreamKind::Console;
+  std::string text;
+};
+
+// The `(gdb)` prompt that ends a group of output records.
+struct PromptRecord {};
+
+using Record = std::variant<ResultRecord, AsyncRecord, StreamRecord, PromptRecord>;
+
+std::string_view to_string(ResultClass result_class);
+
+}  // namespace kh::mi
