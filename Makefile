@@ -46,8 +46,15 @@ test-sanitize: deps
 bench: build
 	@cmake --build $(BUILD_DIR) --target bench
 
+# The kernel: KERNEL_SOURCE / KERNEL_TARBALL / KERNEL_VERSION, else a cached 4.19, else 4.19 from
+# kernel.org, else Debian's linux-source-6.1 (kharness says so).
+KERNEL_ARGS = $(if $(KERNEL_SOURCE),--kernel-source "$(KERNEL_SOURCE)") \
+              $(if $(KERNEL_TARBALL),--kernel-tarball "$(KERNEL_TARBALL)") \
+              $(if $(KERNEL_VERSION),--kernel-version "$(KERNEL_VERSION)")
+RUN_FLAGS ?=
+
 trace-mount: build
-	@tools/trace-mount.sh $(BUILD_DIR)
+	$(BUILD_DIR)/kharness run scenarios/trace-mount.xml --prefer-kernel 4.19 $(KERNEL_ARGS) $(RUN_FLAGS)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h' '*.c')

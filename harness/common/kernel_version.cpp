@@ -8,6 +8,10 @@ namespace {
 
 // Parses a decimal number at the front of `text`, advancing it.
 bool take_number(std::string_view& text, int& out) {
+  // from_chars would accept a minus sign; a version part is digits only.
+  if (text.empty() || text.front() < '0' || text.front() > '9') {
+    return false;
+  }
   const char* begin = text.data();
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(begin, end, out);
@@ -63,10 +67,12 @@ Result<KernelVersionRange> KernelVersionRange::parse(std::string_view text) {
   if (trim(rest).empty()) {
     return make_error(ErrorKind::Config, "empty kernel version range");
   }
-  while (!rest.empty()) {
+  // Every comma is followed by one more comparison: "5.10," has an empty one and is rejected.
+  for (bool more = true; more;) {
     std::size_t comma = rest.find(',');
+    more = comma != std::string_view::npos;
     std::string_view part = trim(rest.substr(0, comma));
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    rest = more ? rest.substr(comma + 1) : std::string_view();
     Op op = Op::EqualMinor;
     bool explicit_equal = false;
     if (part.starts_with("<=")) {

@@ -51,6 +51,15 @@ struct Value {
   std::size_t size() const;
 };
 
+// The shared empty value that get() and at() return when nothing matches; compare addresses with
+// it to tell "absent" from "present and empty". Defined inline right here on purpose: constructing
+// a Value before anything instantiates std::pair<std::string, Value> lets clang with libstdc++
+// (the fuzz build) resolve the Value -> Tuple -> pair cycle, which it otherwise rejects.
+inline const Value& empty_value() {
+  static const Value empty;
+  return empty;
+}
+
 // `^done`, `^running`, `^connected`, `^error`, `^exit` (GDB manual: "GDB/MI Result Records").
 enum class ResultClass { Done, Running, Connected, Error, Exit };
 

@@ -1,0 +1,418 @@
+# kharness's gdb helpers for the mount-namespace labs: commands and convenience functions that read
+# struct mount, struct mnt_namespace and struct dentry the way /proc/self/mountinfo shows them.
+#
+# Load them after the kernel's own scripts (vmlinux-gdb.py gives $lx_current(), which the commands
+# use for "the current task" when no expression is given):
+#
+#     (gdb) add-auto-load-safe-path /path/to/kernel/build
+#     (gdb) source /path/to/kernel/build/vmlinux-gdb.py
+#     (gdb) source gdb-scripts/kharness.py
+#
+# Commands:   kh-mount-path, kh-mounts, kh-dentry-name, kh-task   (see `help kh-mounts` etc.)
+# Functions:  $kh_mount_path(mnt), $kh_dentry_name(dentry), $kh_propagation(mnt), usable in
+#             breakpoint conditions and in scenario captures.
+#
+# Works on the struct layouts of 4.19 to 6.12: a namespace's mounts are a list (mnt_namespace.list,
+# linked through mount.mnt_list) up to 6.7 and an rbtree (mnt_namespace.mounts, through
+# mount.mnt_node) since 6.8; the code looks at the fields the kernel's debug info has.
+# A bad expression or unreadable memory gives a gdb error message, never a Python traceback.
+
+import functools
+
+import gdb
+
+# include/linux/mount.h, unchanged since 2.6.15.
+MNT_SHARED = 0x1000
+MNT_UNBINDABLE = 0x2000
+
+# No namespace holds more mounts than this (the default of /proc/sys/fs/mount-max): a list or tree
+# walk that goes on longer is reading garbage.
+MAX_MOUNTS = 100000
+# Deeper than any real path: a dentry walk that goes on longer is looping.
+MAX_PATH_DEPTH = 4096
+
+
+class KhError(Exception):
+    """A problem the user should see as one line of gdb error text."""
+
+
+def reports_errors(name):
+    """Turns every failure of the wrapped command or function into a gdb error naming `name`."""
+
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapper(*args, **kwargs):
+            try:
+                return method(*args, **kwargs)
+            except gdb.GdbError:
+                raise
+            except KhError as error:
+                raise gdb.GdbError("{}: {}".format(name, error)) from None
+            except gdb.MemoryError as error:
+                raise gdb.GdbError("{}: cannot read kernel memory: {}".format(name, error)) from None
+            except (gdb.error, ValueError, TypeError, KeyError, OverflowError, RuntimeError,
+                    UnicodeError) as error:
+                raise gdb.GdbError("{}: {}".format(name, error)) from None
+
+        return wrapper
+
+    return decorate
+
+
+# Types and field offsets, looked up once per objfile generation (a new vmlinux invalidates them).
+
+_type_cache = {}
+
+
+def _clear_type_cache(_event=None):
+    _type_cache.clear()
+
+
+gdb.events.new_objfile.connect(_clear_type_cache)
+
+
+def lookup_struct(tag):
+    """The struct type `tag` from the kernel's debug info."""
+    key = "struct " + tag
+    if key not in _type_cache:
+        try:
+            _type_cache[key] = gdb.lookup_type(key)
+        except gdb.error:
+            raise KhError("no 'struct {}' in the debug info: is vmlinux loaded?".format(tag)) from None
+    return _type_cache[key]
+
+
+def unsigned_long():
+    if "unsigned long" not in _type_cache:
+        _type_cache["unsigned long"] = gdb.lookup_type("unsigned long")
+    return _type_cache["unsigned long"]
+
+
+def char_pointer():
+    if "char *" not in _type_cache:
+        _type_cache["char *"] = gdb.lookup_type("char").pointer()
+    return _type_cache["char *"]
+
+
+def has_field(struct_type, name):
+    return any(field.name == name for field in struct_type.fields())
+
+
+def field_offset(struct_type, name):
+    """The byte offset of member `name` (searching anonymous unions and structs) in `struct_type`."""
+    for field in struct_type.fields():
+        if field.name == name:
+            return field.bitpos // 8
+        if field.name is None and field.type.strip_typedefs().code in (gdb.TYPE_CODE_STRUCT,
+                                                                      gdb.TYPE_CODE_UNION):
+            try:
+                return field.bitpos // 8 + field_offset(field.type.strip_typedefs(), name)
+            except KhError:
+                continue
+    raise KhError("struct {} has no member '{}' in this kernel".format(struct_type.tag, name))
+
+
+def container_of(pointer, struct_tag, member):
+    """The struct `struct_tag` * whose `member` is at `pointer` (the kernel's container_of)."""
+    struct_type = lookup_struct(struct_tag)
+    address = int(pointer.cast(unsigned_long())) - field_offset(struct_type, member)
+    return gdb.Value(address).cast(struct_type.pointer())
+
+
+def is_null(pointer):
+    return int(pointer.cast(unsigned_long())) == 0
+
+
+def read_c_string(pointer):
+    """The C string at `pointer` (any char pointer or array), undecodable bytes shown as escapes."""
+    if pointer.type.strip_typedefs().code == gdb.TYPE_CODE_ARRAY:
+        pointer = pointer[0].address
+    if is_null(pointer):
+        return ""
+    return pointer.cast(char_pointer()).string(encoding="utf-8", errors="backslashreplace")
+
+
+# Turning whatever the user typed into the pointer a helper needs.
+
+def _pointer_to(value, accepted_tags, what):
+    """`value` as a pointer to one of `accepted_tags` (a struct value is taken by address, a number
+    is read as the address of the first accepted struct). Returns (tag, pointer)."""
+    value_type = value.type.strip_typedefs()
+    if value_type.code == gdb.TYPE_CODE_PTR:
+        target = value_type.target().strip_typedefs()
+        if target.code == gdb.TYPE_CODE_STRUCT and target.tag in accepted_tags:
+            return target.tag, value.cast(target.pointer())
+    elif value_type.code == gdb.TYPE_CODE_STRUCT and value_type.tag in accepted_tags:
+        if value.address is None:
+            raise KhError("this {} is not in memory; give a pointer".format(value_type.tag))
+        return value_type.tag, value.address
+    elif value_type.code == gdb.TYPE_CODE_INT:
+        tag = accepted_tags[0]
+        return tag, gdb.Value(int(value)).cast(unsigned_long()).cast(lookup_struct(tag).pointer())
+    raise KhError("expected {}, got a value of type '{}'".format(what, value.type))
+
+
+def to_mount(value):
+    """A struct mount * from a struct mount or struct vfsmount (pointer or value) or an address."""
+    tag, pointer = _pointer_to(value, ("mount", "vfsmount"), "a struct mount * or struct vfsmount *")
+    return container_of(pointer, "mount", "mnt") if tag == "vfsmount" else pointer
+
+
+def to_dentry(value):
+    """A struct dentry * from a dentry, a struct mountpoint or a struct path."""
+    tag, pointer = _pointer_to(value, ("dentry", "mountpoint", "path"),
+                               "a struct dentry *, struct mountpoint * or struct path *")
+    if tag == "mountpoint":
+        return pointer["m_dentry"]
+    if tag == "path":
+        return pointer["dentry"]
+    return pointer
+
+
+def to_task(value):
+    _, pointer = _pointer_to(value, ("task_struct",), "a struct task_struct *")
+    return pointer
+
+
+def to_namespace(value):
+    """A struct mnt_namespace * from a namespace or a task (its nsproxy's)."""
+    tag, pointer = _pointer_to(value, ("mnt_namespace", "task_struct"),
+                               "a struct mnt_namespace * or struct task_struct *")
+    return task_namespace(pointer) if tag == "task_struct" else pointer
+
+
+def current_task():
+    """The task the stopped CPU runs, through the kernel scripts' $lx_current()."""
+    try:
+        return gdb.parse_and_eval("$lx_current()").address
+    except gdb.error:
+        raise KhError("no current task: load the kernel's vmlinux-gdb.py (it provides "
+                      "$lx_current()), or give an expression") from None
+
+
+def task_namespace(task):
+    nsproxy = task["nsproxy"]
+    if is_null(nsproxy):
+        raise KhError("task {} has no nsproxy (it is exiting)".format(int(task["pid"])))
+    return nsproxy["mnt_ns"]
+
+
+def parse_argument(argument):
+    return gdb.parse_and_eval(argument)
+
+
+# What the helpers compute.
+
+def dentry_name(dentry):
+    if is_null(dentry):
+        raise KhError("null dentry")
+    return read_c_string(dentry["d_name"]["name"])
+
+
+def mount_path(mnt):
+    """The path of a mount's mount point from the root of its namespace, as mountinfo's field 5.
+    A mount that is attached nowhere (the namespace root, or a new mount not yet grafted) is "/"."""
+    names = []
+    for _ in range(MAX_PATH_DEPTH):
+        parent = mnt["mnt_parent"]
+        if is_null(parent) or int(parent) == int(mnt):
+            return "/" + "/".join(reversed(names))
+        dentry = mnt["mnt_mountpoint"]
+        root = parent["mnt"]["mnt_root"]
+        for _ in range(MAX_PATH_DEPTH):
+            if int(dentry) == int(root) or int(dentry["d_parent"]) == int(dentry):
+                break
+            names.append(dentry_name(dentry))
+            dentry = dentry["d_parent"]
+        else:
+            raise KhError("dentry chain too deep: corrupt memory?")
+        mnt = parent
+    raise KhError("mount chain too deep: corrupt memory?")
+
+
+def propagation(mnt):
+    """mountinfo's optional fields: "shared:N", "master:N", "unbindable", or "private"."""
+    flags = int(mnt["mnt"]["mnt_flags"])
+    tags = []
+    if flags & MNT_SHARED:
+        tags.append("shared:{}".format(int(mnt["mnt_group_id"])))
+    master = mnt["mnt_master"]
+    if not is_null(master):
+        tags.append("master:{}".format(int(master["mnt_group_id"])))
+    if flags & MNT_UNBINDABLE:
+        tags.append("unbindable")
+    return " ".join(tags) if tags else "private"
+
+
+def _list_mounts(namespace):
+    head = namespace["list"].address
+    node = head["next"]
+    for _ in range(MAX_MOUNTS):
+        if int(node) == int(head):
+            return
+        yield container_of(node, "mount", "mnt_list")
+        node = node["next"]
+    raise KhError("mount list longer than {}: corrupt memory?".format(MAX_MOUNTS))
+
+
+def _tree_mounts(namespace):
+    """In-order walk of the rbtree, that is in mount creation order (keyed by mnt_id_unique)."""
+    stack = []
+    node = namespace["mounts"]["rb_node"]
+    for _ in range(2 * MAX_MOUNTS):
+        if not is_null(node):
+            stack.append(node)
+            node = node["rb_left"]
+        elif stack:
+            node = stack.pop()
+            yield container_of(node, "mount", "mnt_node")
+            node = node["rb_right"]
+        else:
+            return
+    raise KhError("mount tree larger than {}: corrupt memory?".format(MAX_MOUNTS))
+
+
+def namespace_mounts(namespace):
+    """The mounts of a namespace, in the order mountinfo lists them."""
+    if is_null(namespace):
+        raise KhError("null mount namespace")
+    namespace_type = lookup_struct("mnt_namespace")
+    if has_field(namespace_type, "list"):
+        return _list_mounts(namespace)
+    if has_field(namespace_type, "mounts") and \
+            namespace_type["mounts"].type.strip_typedefs().tag == "rb_root":
+        return _tree_mounts(namespace)
+    raise KhError("struct mnt_namespace has neither a mount list nor a mount rbtree in this kernel")
+
+
+def mount_line(mnt):
+    """One kh-mounts line: id, parent id, mount point, device, fs type, propagation."""
+    devname = mnt["mnt_devname"]
+    return "{} {} {} {} {} {}".format(
+        int(mnt["mnt_id"]), int(mnt["mnt_parent"]["mnt_id"]), mount_path(mnt),
+        read_c_string(devname) if not is_null(devname) else "none",
+        read_c_string(mnt["mnt"]["mnt_sb"]["s_type"]["name"]), propagation(mnt))
+
+
+# gdb commands.
+
+class MountPathCommand(gdb.Command):
+    """Print the path of a mount's mount point, from the root of its mount namespace.
+
+Usage: kh-mount-path EXPR
+EXPR is a struct mount * (or struct vfsmount *, or an address), e.g.
+  kh-mount-path source_mnt
+A mount attached nowhere yet (a new mount before attach_recursive_mnt grafts it) prints "/"."""
+
+    def __init__(self):
+        super().__init__("kh-mount-path", gdb.COMMAND_DATA, gdb.COMPLETE_EXPRESSION)
+
+    @reports_errors("kh-mount-path")
+    def invoke(self, argument, from_tty):
+        if not argument.strip():
+            raise KhError("usage: kh-mount-path EXPR (a struct mount *)")
+        gdb.write(mount_path(to_mount(parse_argument(argument))) + "\n")
+
+
+class MountsCommand(gdb.Command):
+    """List the mounts of a mount namespace, one line each, like /proc/self/mountinfo.
+
+Usage: kh-mounts [EXPR]
+EXPR is a struct mnt_namespace * or a struct task_struct *; without it, the namespace of the
+current task ($lx_current()->nsproxy->mnt_ns). Columns:
+  mount-id parent-id mount-point device fs-type propagation
+propagation is "shared:N" (peer group N), "master:N" (slave of group N), both, "unbindable",
+or "private"."""
+
+    def __init__(self):
+        super().__init__("kh-mounts", gdb.COMMAND_DATA, gdb.COMPLETE_EXPRESSION)
+
+    @reports_errors("kh-mounts")
+    def invoke(self, argument, from_tty):
+        if argument.strip():
+            namespace = to_namespace(parse_argument(argument))
+        else:
+            namespace = task_namespace(current_task())
+        # Read everything first: an unreadable mount gives an error, not half a table.
+        lines = [mount_line(mnt) for mnt in namespace_mounts(namespace)]
+        gdb.write("".join(line + "\n" for line in lines))
+
+
+class DentryNameCommand(gdb.Command):
+    """Print the name of a dentry.
+
+Usage: kh-dentry-name EXPR
+EXPR is a struct dentry *, a struct mountpoint * (its m_dentry) or a struct path * (its dentry),
+e.g. kh-dentry-name dest_mp"""
+
+    def __init__(self):
+        super().__init__("kh-dentry-name", gdb.COMMAND_DATA, gdb.COMPLETE_EXPRESSION)
+
+    @reports_errors("kh-dentry-name")
+    def invoke(self, argument, from_tty):
+        if not argument.strip():
+            raise KhError("usage: kh-dentry-name EXPR (a struct dentry * or struct mountpoint *)")
+        gdb.write(dentry_name(to_dentry(parse_argument(argument))) + "\n")
+
+
+class TaskCommand(gdb.Command):
+    """Print a task's pid, tgid, comm and mount namespace.
+
+Usage: kh-task [EXPR]
+EXPR is a struct task_struct *; without it, the current task ($lx_current()). Prints
+  pid=N tgid=N comm=NAME mnt_ns=0x..."""
+
+    def __init__(self):
+        super().__init__("kh-task", gdb.COMMAND_DATA, gdb.COMPLETE_EXPRESSION)
+
+    @reports_errors("kh-task")
+    def invoke(self, argument, from_tty):
+        task = to_task(parse_argument(argument)) if argument.strip() else current_task()
+        nsproxy = task["nsproxy"]
+        namespace = "none" if is_null(nsproxy) else "0x{:x}".format(int(nsproxy["mnt_ns"]))
+        gdb.write("pid={} tgid={} comm={} mnt_ns={}\n".format(
+            int(task["pid"]), int(task["tgid"]), read_c_string(task["comm"]), namespace))
+
+
+# Convenience functions, for conditions and captures: they return gdb strings.
+
+class MountPathFunction(gdb.Function):
+    """$kh_mount_path(MNT): the mount point path of a struct mount * (see kh-mount-path)."""
+
+    def __init__(self):
+        super().__init__("kh_mount_path")
+
+    @reports_errors("$kh_mount_path")
+    def invoke(self, mnt):
+        return mount_path(to_mount(mnt))
+
+
+class DentryNameFunction(gdb.Function):
+    """$kh_dentry_name(DENTRY): the name of a struct dentry * or struct mountpoint *."""
+
+    def __init__(self):
+        super().__init__("kh_dentry_name")
+
+    @reports_errors("$kh_dentry_name")
+    def invoke(self, dentry):
+        return dentry_name(to_dentry(dentry))
+
+
+class PropagationFunction(gdb.Function):
+    """$kh_propagation(MNT): "shared:N", "master:N", both, "unbindable" or "private"."""
+
+    def __init__(self):
+        super().__init__("kh_propagation")
+
+    @reports_errors("$kh_propagation")
+    def invoke(self, mnt):
+        return propagation(to_mount(mnt))
+
+
+MountPathCommand()
+MountsCommand()
+DentryNameCommand()
+TaskCommand()
+MountPathFunction()
+DentryNameFunction()
+PropagationFunction()

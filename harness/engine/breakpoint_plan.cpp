@@ -1,0 +1,89 @@
+#include "engine/breakpoint_plan.h"
+
+#include <fmt/format.h>
+
+namespace kh::engine {
+
+std::string guest_condition(std::string_view comm) {
+  return fmt::format("$_streq($lx_current().comm, \"{}\")", comm);
+}
+
+std::string mi_quote(std::string_view text) {
+  std::string quoted = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"': quoted += "\\\""; break;
+      case '\\': quoted += "\\\\"; break;
+      case '\n': quoted += "\\n"; break;
+      case '\t': quoted += "\\t"; break;
+      default: quoted += c; break;
+    }
+  }
+  quoted += '"';
+  return quoted;
+}
+
+namespace {
+
+CollectPlan plan_collect(const trace::BreakpointSpec& spec, bool have_gdb_scripts) {
+  CollectPlan plan;
+  plan.frames = plan.commands.size();
+  plan.commands.emplace_back("-stack-list-frames");
+  plan.arguments = plan.commands.size();
+  plan.commands.emplace_back("-stack-list-arguments --simple-values");
+  if (have_gdb_scripts) {
+    plan.task_pid = plan.commands.size();
+    plan.commands.emplace_back("-data-evaluate-expression $lx_current().pid");
+    plan.task_comm = plan.commands.size();
+    plan.commands.emplace_back("-data-evaluate-expression $lx_current().comm");
+  } else {
+    plan.task_pid = std::string::npos;
+    plan.task_comm = std::string::npos;
+  }
+  plan.first_capture = plan.commands.size();
+  for (const auto& capture : spec.captures) {
+    plan.commands.push_back("-data-evaluate-expression " + mi_quote(capture.expr));
+  }
+  plan.commands.emplace_back("-exec-continue");
+  return plan;
+}
+
+}  // namespace
+
+Result<std::vector<PlannedBreakpoint>> plan_breakpoints(const trace::ResolvedScenario& scenario,
+                                                        bool have_gdb_scripts, bool hardware) {
+  std::vector<PlannedBreakpoint> planned;
+  for (const auto& spec : scenario.breakpoints) {
+    PlannedBreakpoint bp;
+    bp.spec = &spec;
+    if (spec.scope == trace::Scope::Guest) {
+      if (!have_gdb_scripts) {
+        Error error = make_error(ErrorKind::Symbol,
+                                 "breakpoint '{}' is guest-scoped, which needs the kernel's gdb scripts "
+                                 "(CONFIG_GDB_SCRIPTS, vmlinux-gdb.py); this kernel has none: rebuild it "
+                                 "with kernel-configs/base.config or use scope=\"all\"",
+                                 spec.name);
+        error.location = spec.location;
+        return error;
+      }
+      bp.condition = guest_condition(scenario.guest.comm);
+    }
+    if (!spec.condition.empty()) {
+      bp.condition = bp.condition.empty() ? spec.condition
+                                          : fmt::format("({}) && ({})", bp.condition, spec.condition);
+    }
+    bp.insert_command = "-break-insert";
+    if (hardware) {
+      bp.insert_command += " -h";
+    }
+    if (!bp.condition.empty()) {
+      bp.insert_command += " -c " + mi_quote(bp.condition);
+    }
+    bp.insert_command += " " + mi_quote(spec.function);
+    bp.collect = plan_collect(spec, have_gdb_scripts);
+    planned.push_back(std::move(bp));
+  }
+  return planned;
+}
+
+}  // namespace kh::engine

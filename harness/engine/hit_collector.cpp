@@ -1,0 +1,69 @@
+#include "engine/hit_collector.h"
+
+#include <charconv>
+
+#include "trace/gdb_value.h"
+#include "trace/mi_frames.h"
+
+namespace kh::engine {
+
+std::string comm_from_value(std::string_view value) {
+  if (auto text = trace::c_string(value)) {
+    return text->text;
+  }
+  return std::string(value);
+}
+
+Result<trace::Hit> HitCollector::collect(const PlannedBreakpoint& planned, const mi::AsyncRecord& stop,
+                                         int index) {
+  const CollectPlan& plan = planned.collect;
+  KH_ASSIGN_OR_RETURN(std::vector<mi::ResultRecord> answers,
+                      gdb_.pipeline(plan.commands, Deadline::in(command_timeout_)));
+  trace::Hit hit;
+  hit.breakpoint = planned.spec->name;
+  hit.index = index;
+
+  const mi::ResultRecord& frames = answers[plan.frames];
+  if (frames.result_class == mi::ResultClass::Done) {
+    KH_ASSIGN_OR_RETURN(hit.frames, trace::frames_from_mi(frames.get("stack")));
+    const mi::ResultRecord& arguments = answers[plan.arguments];
+    if (arguments.result_class == mi::ResultClass::Done) {
+      trace::attach_frame_args(hit.frames, arguments.get("stack-args"));
+    }
+  } else {
+    // Without a backtrace, keep at least the frame the stop reported.
+    trace::Frame frame;
+    frame.func = stop.get("frame").get("func").str();
+    frame.addr = stop.get("frame").get("addr").str();
+    frame.file = stop.get("frame").get("file").str();
+    hit.frames.push_back(std::move(frame));
+  }
+  if (plan.task_pid != std::string::npos && answers[plan.task_pid].result_class == mi::ResultClass::Done) {
+    const std::string& pid = answers[plan.task_pid].get("value").str();
+    std::from_chars(pid.data(), pid.data() + pid.size(), hit.task_pid);
+  }
+  if (plan.task_comm != std::string::npos && answers[plan.task_comm].result_class == mi::ResultClass::Done) {
+    hit.task_comm = comm_from_value(answers[plan.task_comm].get("value").str());
+  }
+  for (std::size_t i = 0; i < planned.spec->captures.size(); ++i) {
+    const auto& spec = planned.spec->captures[i];
+    const mi::ResultRecord& answer = answers[plan.first_capture + i];
+    trace::CapturedValue value;
+    value.name = spec.name;
+    value.expr = spec.expr;
+    if (answer.result_class == mi::ResultClass::Done) {
+      value.value = answer.get("value").str();
+    } else {
+      value.error = answer.error_message();
+    }
+    hit.captures.push_back(std::move(value));
+  }
+  const mi::ResultRecord& resumed = answers.back();
+  if (resumed.result_class == mi::ResultClass::Error) {
+    return make_error(ErrorKind::Gdb, "gdb could not resume the guest after a hit of '{}': {}",
+                      planned.spec->name, resumed.error_message());
+  }
+  return hit;
+}
+
+}  // namespace kh::engine

@@ -1,0 +1,33 @@
+// Turns one breakpoint stop into a trace::Hit: backtrace with arguments, the task, the captures,
+// all asked of gdb in one pipelined write together with the -exec-continue that resumes the guest.
+#pragma once
+
+#include <chrono>
+
+#include "common/result.h"
+#include "engine/breakpoint_plan.h"
+#include "mi/mi_record.h"
+#include "mi/mi_session.h"
+#include "trace/trace_model.h"
+
+namespace kh::engine {
+
+class HitCollector {
+ public:
+  HitCollector(mi::MiSession& gdb, std::chrono::milliseconds command_timeout)
+      : gdb_(gdb), command_timeout_(command_timeout) {}
+
+  // Collects the hit `stop` (a *stopped breakpoint-hit record of `planned`) and resumes the
+  // target. A capture that gdb cannot evaluate is recorded with its error, not a failure; fails
+  // with Timeout/Eof when gdb does not answer, Gdb when gdb refuses to resume.
+  Result<trace::Hit> collect(const PlannedBreakpoint& planned, const mi::AsyncRecord& stop, int index);
+
+ private:
+  mi::MiSession& gdb_;
+  std::chrono::milliseconds command_timeout_;
+};
+
+// The task's comm from gdb's print of a char[16] ("\"nsclone\\000\\000...\"" -> "nsclone").
+std::string comm_from_value(std::string_view value);
+
+}  // namespace kh::engine

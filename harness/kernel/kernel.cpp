@@ -1,0 +1,254 @@
+#include "kernel/kernel.h"
+
+#include <ctime>
+#include <system_error>
+
+#include "common/child_process.h"
+#include "common/paths.h"
+#include "common/temp_dir.h"
+#include "kernel/build_log.h"
+#include "kernel/config_fragment.h"
+#include "kernel/file_lock.h"
+#include "kernel/kernel_builder.h"
+#include "kernel/kernel_cache.h"
+#include "kernel/kernel_source.h"
+
+namespace kh::kernel {
+namespace {
+
+// The compiler kbuild will use (CC=gcc, CROSS_COMPILE empty): part of the cache key.
+Result<std::string> compiler_identity() {
+  ChildSpec spec;
+  spec.argv = {"gcc", "--version"};
+  spec.env = {{"LC_ALL", "C"}};
+  auto output = run_command(spec, Deadline::in(std::chrono::seconds(30)));
+  if (!output || output->exit_code != 0) {
+    return make_error(ErrorKind::Build, "gcc does not run (`gcc --version` failed): install it with `make deps`");
+  }
+  return output->output.substr(0, output->output.find('\n'));
+}
+
+std::string utc_now() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+// The fragments of a request: base.config, every per-version fragment (the key covers them
+// all, so that no version has to be known before a cache hit), and the request's own.
+struct RequestFragments {
+  ConfigFragment base;
+  std::vector<ConfigFragment> per_version;
+  std::vector<ConfigFragment> extra;
+};
+
+Result<RequestFragments> read_request_fragments(const KernelRequest& request) {
+  const std::filesystem::path dir = kh::data_dir() / "kernel-configs";
+  RequestFragments fragments;
+  auto base = read_fragment(dir / "base.config");
+  if (!base) {
+    return make_error(ErrorKind::Config, "kharness's base config fragment is missing ({}): set KHARNESS_DATA_DIR "
+                      "to the kharness source tree", (dir / "base.config").string());
+  }
+  fragments.base = std::move(*base);
+  KH_ASSIGN_OR_RETURN(fragments.per_version, read_version_fragments(dir));
+  for (const auto& path : request.extra_fragments) {
+    KH_ASSIGN_OR_RETURN(ConfigFragment fragment, read_fragment(path));
+    fragments.extra.push_back(std::move(fragment));
+  }
+  return fragments;
+}
+
+void keep_failed_log(const KernelCache& cache, const std::string& key, const BuildLog& log, Error& error) {
+  std::error_code ec;
+  std::filesystem::copy_file(log.path(), cache.failed_log_path(key), std::filesystem::copy_options::overwrite_existing,
+                             ec);
+  if (!ec) {
+    error.details.push_back("full log: " + cache.failed_log_path(key).string());
+  }
+}
+
+Result<KernelBuild> build_and_store(const KernelCache& cache, const std::string& key, const SourceIdentity& source,
+                                    const RequestFragments& fragments, const std::string& compiler,
+                                    BuildProgress& progress) {
+  cache.remove_stale_temps(key);
+  KH_ASSIGN_OR_RETURN(TempDir work, TempDir::create(KernelCache::temp_prefix(key), cache.kernels_dir()));
+  KH_ASSIGN_OR_RETURN(BuildLog log, BuildLog::create(work.path() / "build.log", progress));
+  log.note(fmt::format("building kernel {} from {}", key, source.description));
+  KH_ASSIGN_OR_RETURN(SourceTree tree, prepare_source_tree(source, cache, log, progress));
+  progress.set_title(fmt::format("linux {}{}", tree.version.to_string(), tree.version.suffix));
+
+  BuildInputs inputs;
+  inputs.key = key;
+  inputs.source = tree;
+  inputs.work_dir = work.path();
+  inputs.jobs = default_build_jobs();
+  inputs.fragments.push_back(fragments.base);
+  for (const auto& fragment : fragments.per_version) {
+    if (applies_to(fragment, tree.version)) {
+      inputs.fragments.push_back(fragment);
+    }
+  }
+  inputs.fragments.insert(inputs.fragments.end(), fragments.extra.begin(), fragments.extra.end());
+
+  const auto started = Clock::now();
+  auto built = build_kernel(inputs, log, progress);
+  if (!built) {
+    Error error = std::move(built).error();
+    if (error.kind != ErrorKind::Interrupted) {
+      keep_failed_log(cache, key, log, error);
+    }
+    return error;
+  }
+  KernelBuild build = std::move(*built);
+  build.source = source.description;
+  build.built_at = utc_now();
+  build.build_log = build.dir / "build.log";
+  std::error_code ec;
+  std::filesystem::rename(log.path(), build.build_log, ec);
+  if (ec) {
+    return make_error(ErrorKind::Io, "cannot move the build log: {}", ec.message());
+  }
+  nlohmann::json provenance = {
+      {"source_identity", source.identity},
+      {"source_tree", tree.path.string()},
+      {"compiler", compiler},
+      {"arch", kKernelArch},
+      {"jobs", inputs.jobs},
+      {"compiled_files", progress.compiled_files()},
+      {"build_seconds", std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started).count()},
+  };
+  nlohmann::json fragment_paths = nlohmann::json::array();
+  for (const auto& fragment : inputs.fragments) {
+    fragment_paths.push_back(std::filesystem::absolute(fragment.path).string());
+  }
+  provenance["fragments"] = fragment_paths;
+  return cache.publish(build.dir, build, provenance);
+}
+
+}  // namespace
+
+Result<KernelBuild> provide_kernel(const KernelRequest& request) {
+  const KernelCache cache(kh::cache_dir());
+  KH_TRY(cache.create_dirs());
+  // Fragments first: a typo in one must not cost a download or the hashing of a tarball.
+  KH_ASSIGN_OR_RETURN(RequestFragments fragments, read_request_fragments(request));
+  KH_ASSIGN_OR_RETURN(SourceIdentity source, identify_source(request, cache));
+  KH_ASSIGN_OR_RETURN(std::string compiler, compiler_identity());
+  CacheKeyInputs key_inputs{source.identity, {fragments.base.text}, compiler, kKernelArch};
+  for (const auto& fragment : fragments.per_version) {
+    key_inputs.fragment_texts.push_back(fragment.path.filename().string() + "\n" + fragment.text);
+  }
+  for (const auto& fragment : fragments.extra) {
+    key_inputs.fragment_texts.push_back(fragment.text);
+  }
+  const std::string key = compute_cache_key(key_inputs);
+  if (auto hit = cache.load_entry(cache.entry_dir(key))) {
+    return *hit;
+  }
+
+  BuildProgress progress(request.progress, "kernel " + key);
+  KH_ASSIGN_OR_RETURN(FileLock lock, FileLock::acquire(cache.lock_path(key), Deadline::never(), [&] {
+                        progress.set_phase("waiting for another kharness process building it");
+                      }));
+  // The process we waited for may have built it.
+  if (auto hit = cache.load_entry(cache.entry_dir(key))) {
+    return *hit;
+  }
+  return build_and_store(cache, key, source, fragments, compiler, progress);
+}
+
+std::vector<KernelBuild> list_kernels() { return KernelCache(kh::cache_dir()).list(); }
+
+Result<std::optional<KernelBuild>> find_cached_kernel(const KernelVersionRange& range) {
+  std::optional<KernelBuild> best;
+  // list() is newest first: among equal versions the first one seen stays.
+  for (auto& build : list_kernels()) {
+    if (range.contains(build.version) && (!best || best->version < build.version)) {
+      best = std::move(build);
+    }
+  }
+  return best;
+}
+
+Result<KernelBuild> remove_kernel(const std::string& key) {
+  const KernelCache cache(kh::cache_dir());
+  std::vector<std::filesystem::path> matches;
+  std::error_code ec;
+  for (const auto& item : std::filesystem::directory_iterator(cache.kernels_dir(), ec)) {
+    std::string name = item.path().filename().string();
+    if (!key.empty() && !name.starts_with(".") && item.is_directory(ec) && name.starts_with(key)) {
+      matches.push_back(item.path());
+    }
+  }
+  if (matches.empty()) {
+    return make_error(ErrorKind::Config, "no kernel in the cache has the key '{}' (see `kharness kernel list`)", key);
+  }
+  if (matches.size() > 1) {
+    return make_error(ErrorKind::Config, "'{}' is the start of {} keys: give more of it", key, matches.size());
+  }
+  const std::filesystem::path dir = matches.front();
+  const std::string full_key = dir.filename().string();
+  KernelBuild removed;
+  if (auto entry = cache.load_entry(dir)) {
+    removed = std::move(*entry);
+  } else {
+    removed.key = full_key;
+    removed.dir = dir;
+  }
+  KH_ASSIGN_OR_RETURN(auto lock, FileLock::try_acquire(cache.lock_path(full_key)));
+  if (!lock) {
+    return make_error(ErrorKind::Io, "kernel {} is being built right now: try again when that build ends", full_key);
+  }
+  // Renamed first, so that a half-removed entry is never seen under its key.
+  std::filesystem::path doomed = cache.kernels_dir() / (KernelCache::temp_prefix(full_key) + "removing");
+  std::filesystem::remove_all(doomed, ec);
+  std::filesystem::rename(dir, doomed, ec);
+  if (ec) {
+    return make_error(ErrorKind::Io, "cannot remove {}: {}", dir.string(), ec.message());
+  }
+  std::filesystem::remove_all(doomed, ec);
+  std::filesystem::remove(cache.failed_log_path(full_key), ec);
+  return removed;
+}
+
+Result<std::uintmax_t> remove_all_kernels() {
+  const KernelCache cache(kh::cache_dir());
+  std::error_code ec;
+  std::vector<std::filesystem::path> items;
+  std::vector<FileLock> locks;
+  for (const auto& dir : {cache.kernels_dir(), cache.sources_dir(), cache.downloads_dir()}) {
+    for (const auto& item : std::filesystem::directory_iterator(dir, ec)) {
+      const std::string name = item.path().filename().string();
+      if (!name.ends_with(".lock")) {
+        items.push_back(item.path());
+        continue;
+      }
+      // Every build, extraction and download holds one of these locks while it runs.
+      KH_ASSIGN_OR_RETURN(auto lock, FileLock::try_acquire(item.path()));
+      if (!lock) {
+        return make_error(ErrorKind::Io, "a kernel build or download is running ({} is locked): try again when it ends",
+                          item.path().string());
+      }
+      locks.push_back(std::move(*lock));
+    }
+  }
+  std::uintmax_t freed = 0;
+  for (const auto& path : items) {
+    std::uintmax_t size = std::filesystem::is_directory(path, ec) ? directory_size(path)
+                                                                   : std::filesystem::file_size(path, ec);
+    freed += ec ? 0 : size;
+    std::filesystem::remove_all(path, ec);
+    if (ec) {
+      return make_error(ErrorKind::Io, "cannot remove {}: {}", path.string(), ec.message());
+    }
+  }
+  return freed;
+}
+
+std::uintmax_t entry_size(const KernelBuild& build) { return directory_size(build.dir); }
+
+}  // namespace kh::kernel

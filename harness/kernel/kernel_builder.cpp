@@ -1,0 +1,267 @@
+#include "kernel/kernel_builder.h"
+
+#include <elf.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+#include <thread>
+
+#include "common/unique_fd.h"
+
+namespace kh::kernel {
+namespace {
+
+constexpr auto kQuickStepTimeout = std::chrono::minutes(5);
+
+// `make` for the tree, out of tree, with the environment of an outer make (kharness started from
+// `make trace-mount`) and of the user's shell kept away from kbuild.
+ChildSpec make_command(const BuildInputs& inputs, std::vector<std::string> targets) {
+  ChildSpec spec;
+  spec.argv = {"make", "-C", inputs.source.path.string(), "O=" + (inputs.work_dir / "obj").string(),
+               std::string("ARCH=") + kKernelArch, "CROSS_COMPILE="};
+  spec.argv.insert(spec.argv.end(), targets.begin(), targets.end());
+  spec.env = {{"MAKEFLAGS", ""}, {"MFLAGS", ""}, {"MAKELEVEL", ""}, {"KCONFIG_CONFIG", ".config"},
+              {"KBUILD_OUTPUT", ""}, {"LC_ALL", "C"}};
+  return spec;
+}
+
+Result<std::vector<ConfigEntry>> read_config(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return make_error(ErrorKind::Build, "the build wrote no {}", path.string());
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config_text(text.str(), ".config");
+}
+
+Status verify_final_config(const BuildInputs& inputs, BuildLog& log) {
+  KH_ASSIGN_OR_RETURN(std::vector<ConfigEntry> final_config, read_config(inputs.work_dir / "obj" / ".config"));
+  std::vector<ConfigEntry> wanted = merge_fragments(inputs.fragments);
+  // Scanning every Kconfig file takes a moment: only done when an option is missing.
+  std::optional<std::vector<std::string>> symbols;
+  auto is_symbol = [&](const std::string& name) {
+    if (!symbols) {
+      auto scanned = scan_kconfig_symbols(inputs.source.path);
+      symbols = scanned ? std::move(*scanned) : std::vector<std::string>();
+    }
+    return std::binary_search(symbols->begin(), symbols->end(), name);
+  };
+  std::vector<ConfigMismatch> mismatches = verify_config(wanted, final_config, is_symbol);
+  if (mismatches.empty()) {
+    log.note(fmt::format("verify: all {} fragment options are in the final .config", wanted.size()));
+    return {};
+  }
+  Error error = make_error(ErrorKind::Config, "{} option{} of the config fragments {} not in the final .config of linux {}",
+                           mismatches.size(), mismatches.size() == 1 ? "" : "s",
+                           mismatches.size() == 1 ? "is" : "are",
+                           inputs.source.version.to_string() + inputs.source.version.suffix);
+  for (const auto& mismatch : mismatches) {
+    error.details.push_back(mismatch.describe());
+    log.note("verify: " + mismatch.describe());
+  }
+  return error;
+}
+
+Result<std::string> kernel_release(const BuildInputs& inputs) {
+  ChildSpec spec = make_command(inputs, {"-s", "kernelrelease"});
+  KH_ASSIGN_OR_RETURN(CommandOutput output, run_command(spec, Deadline::in(kQuickStepTimeout)));
+  std::string text = output.output;
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
+    text.pop_back();
+  }
+  // The release is the last line; make may print directory changes before it.
+  std::string release = text.substr(text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1);
+  if (output.exit_code != 0 || release.empty() || release.find(' ') != std::string::npos) {
+    return make_error(ErrorKind::Build, "make kernelrelease failed: {}", text);
+  }
+  return release;
+}
+
+// Copies the .py files below `from` into `to`, following symlinks: out-of-tree builds link the
+// scripts back into the source tree, and the entry must work without it.
+Status copy_python_files(const std::filesystem::path& from, const std::filesystem::path& to) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(from, ec)) {
+    return {};
+  }
+  std::filesystem::recursive_directory_iterator it(from, ec);
+  for (; !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    const auto& path = it->path();
+    if (path.filename() == "__pycache__") {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (path.extension() != ".py" || !std::filesystem::is_regular_file(path, ec)) {
+      continue;
+    }
+    std::filesystem::path target = to / path.lexically_relative(from);
+    std::filesystem::create_directories(target.parent_path(), ec);
+    std::filesystem::copy_file(path, target, std::filesystem::copy_options::overwrite_existing, ec);
+    if (ec) {
+      return make_error(ErrorKind::Io, "cannot copy {} to {}: {}", path.string(), target.string(), ec.message());
+    }
+  }
+  if (ec) {
+    return make_error(ErrorKind::Io, "cannot walk {}: {}", from.string(), ec.message());
+  }
+  return {};
+}
+
+Status move_file(const std::filesystem::path& from, const std::filesystem::path& to) {
+  std::error_code ec;
+  std::filesystem::rename(from, to, ec);
+  if (ec) {
+    return make_error(ErrorKind::Build, "the build did not produce {}: {}", from.string(), ec.message());
+  }
+  return {};
+}
+
+Status copy_into_entry(const std::filesystem::path& from, const std::filesystem::path& to) {
+  std::error_code ec;
+  std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing, ec);
+  if (ec) {
+    return make_error(ErrorKind::Build, "cannot copy {}: {}", from.string(), ec.message());
+  }
+  return {};
+}
+
+// The gdb helper scripts, self-contained in the entry: vmlinux-gdb.py puts the folder
+// scripts/gdb next to itself on Python's path, so that layout is kept.
+Result<std::filesystem::path> stage_gdb_scripts(const BuildInputs& inputs, const std::filesystem::path& entry) {
+  const std::filesystem::path obj = inputs.work_dir / "obj";
+  std::error_code ec;
+  if (!std::filesystem::exists(obj / "scripts" / "gdb" / "linux" / "constants.py", ec)) {
+    return std::filesystem::path();
+  }
+  // Sources first, then the build's files over them (constants.py only exists there).
+  KH_TRY(copy_python_files(inputs.source.path / "scripts" / "gdb", entry / "scripts" / "gdb"));
+  KH_TRY(copy_python_files(obj / "scripts" / "gdb", entry / "scripts" / "gdb"));
+  std::filesystem::path loader = entry / "vmlinux-gdb.py";
+  KH_TRY(copy_into_entry(inputs.source.path / "scripts" / "gdb" / "vmlinux-gdb.py", loader));
+  return loader;
+}
+
+}  // namespace
+
+bool has_scripts_gdb_target(const std::filesystem::path& source_tree) {
+  std::ifstream in(source_tree / "Makefile");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with("scripts_gdb:")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<bool> elf_has_section(const std::filesystem::path& file, std::string_view section) {
+  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    return make_error(ErrorKind::Io, "cannot read {}: {}", file.string(), std::strerror(errno));
+  }
+  auto read_at = [&](void* buffer, std::size_t size, std::uint64_t offset) {
+    return ::pread(fd.get(), buffer, size, static_cast<off_t>(offset)) == static_cast<ssize_t>(size);
+  };
+  Elf64_Ehdr header{};
+  if (!read_at(&header, sizeof header, 0) || std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0 ||
+      header.e_ident[EI_CLASS] != ELFCLASS64 || header.e_shentsize != sizeof(Elf64_Shdr)) {
+    return make_error(ErrorKind::Parse, "{} is not a 64-bit ELF file", file.string());
+  }
+  std::vector<Elf64_Shdr> sections(header.e_shnum);
+  if (!sections.empty() &&
+      !read_at(sections.data(), sections.size() * sizeof(Elf64_Shdr), header.e_shoff)) {
+    return make_error(ErrorKind::Parse, "{}: truncated section headers", file.string());
+  }
+  if (header.e_shstrndx >= sections.size()) {
+    return false;
+  }
+  const Elf64_Shdr& strings = sections[header.e_shstrndx];
+  std::string names(strings.sh_size, '\0');
+  if (!names.empty() && !read_at(names.data(), names.size(), strings.sh_offset)) {
+    return make_error(ErrorKind::Parse, "{}: truncated section names", file.string());
+  }
+  for (const auto& shdr : sections) {
+    if (shdr.sh_name < names.size() && std::string_view(names.c_str() + shdr.sh_name) == section) {
+      return true;
+    }
+  }
+  return false;
+}
+
+int default_build_jobs() {
+  if (const char* jobs = std::getenv("KHARNESS_KERNEL_JOBS")) {
+    int value = std::atoi(jobs);
+    if (value > 0) {
+      return value;
+    }
+  }
+  return std::max(1U, std::thread::hardware_concurrency());
+}
+
+Result<KernelBuild> build_kernel(const BuildInputs& inputs, BuildLog& log, BuildProgress& progress) {
+  const std::filesystem::path obj = inputs.work_dir / "obj";
+  const std::filesystem::path entry = inputs.work_dir / "entry";
+  std::error_code ec;
+  std::filesystem::create_directories(obj, ec);
+  std::filesystem::create_directories(entry, ec);
+  if (ec) {
+    return make_error(ErrorKind::Io, "cannot create {}: {}", inputs.work_dir.string(), ec.message());
+  }
+
+  progress.set_phase("configuring");
+  KH_TRY(log.run("tinyconfig", make_command(inputs, {"tinyconfig"})));
+  ChildSpec merge;
+  merge.argv = {"sh", (inputs.source.path / "scripts" / "kconfig" / "merge_config.sh").string(), "-m", "-O",
+                obj.string(), (obj / ".config").string()};
+  for (const auto& fragment : inputs.fragments) {
+    merge.argv.push_back(std::filesystem::absolute(fragment.path).string());
+  }
+  // merge_config.sh writes its temporary files into the current directory.
+  merge.cwd = obj;
+  merge.env = {{"KCONFIG_CONFIG", ".config"}, {"LC_ALL", "C"}};
+  KH_TRY(log.run("merge fragments", merge));
+  KH_TRY(log.run("olddefconfig", make_command(inputs, {"olddefconfig"})));
+  progress.set_phase("verifying .config");
+  KH_TRY(verify_final_config(inputs, log));
+
+  progress.set_phase("compiling");
+  std::vector<std::string> targets = {fmt::format("-j{}", inputs.jobs), "bzImage"};
+  if (has_scripts_gdb_target(inputs.source.path)) {
+    targets.emplace_back("scripts_gdb");
+  }
+  KH_TRY(log.run("build", make_command(inputs, targets)));
+
+  progress.set_phase("storing");
+  KernelBuild build;
+  build.key = inputs.key;
+  build.dir = entry;
+  KH_ASSIGN_OR_RETURN(build.release, kernel_release(inputs));
+  auto version = KernelVersion::parse(build.release);
+  build.version = version ? *version : inputs.source.version;
+  build.vmlinux = entry / "vmlinux";
+  build.bzimage = entry / "bzImage";
+  build.config = entry / "config";
+  KH_TRY(move_file(obj / "vmlinux", build.vmlinux));
+  KH_TRY(move_file(obj / "arch" / "x86" / "boot" / "bzImage", build.bzimage));
+  KH_TRY(copy_into_entry(obj / ".config", build.config));
+  if (std::filesystem::exists(obj / "System.map", ec)) {
+    KH_TRY(copy_into_entry(obj / "System.map", entry / "System.map"));
+  }
+  KH_ASSIGN_OR_RETURN(bool has_dwarf, elf_has_section(build.vmlinux, ".debug_info"));
+  if (!has_dwarf) {
+    return make_error(ErrorKind::Symbol, "the built vmlinux has no .debug_info section: gdb could not trace it");
+  }
+  KH_ASSIGN_OR_RETURN(build.gdb_scripts, stage_gdb_scripts(inputs, entry));
+  log.note(fmt::format("built linux {} ({} files compiled)", build.release, progress.compiled_files()));
+  return build;
+}
+
+}  // namespace kh::kernel

@@ -1,0 +1,56 @@
+// Where a kernel's sources come from: a tree, a tarball, Debian's source package or kernel.org.
+// Identifying a source is cheap (a cache hit needs nothing more); preparing its tree may extract
+// a tarball, once per tarball, into the cache.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "common/kernel_version.h"
+#include "common/result.h"
+#include "kernel/build_log.h"
+#include "kernel/kernel.h"
+#include "kernel/kernel_cache.h"
+
+namespace kh::kernel {
+
+// A request's source, identified but not necessarily extracted.
+struct SourceIdentity {
+  enum class Kind { Tree, Tarball };
+  Kind kind = Kind::Tree;
+  std::filesystem::path path;  // the tree, or the tarball
+  std::string sha256;          // of the tarball
+  std::string identity;        // part of the cache key: changes whenever the sources change
+  std::string description;     // for people: "debian linux-source-6.1 6.1.192-2"
+};
+
+// A kernel tree that can be built out of tree.
+struct SourceTree {
+  std::filesystem::path path;
+  KernelVersion version;  // from the top Makefile
+};
+
+// Identifies the request's source: validates a tree and hashes its state (git HEAD + a hash of
+// the local changes, or of every file's name, size and mtime outside git), hashes a tarball
+// (memoized by path, size and mtime), downloads a kernel.org release. Errors: ErrorKind::Config
+// for bad input (two sources at once, not a kernel tree, missing tarball or package, malformed
+// version), plus those of download_kernel_tarball.
+Result<SourceIdentity> identify_source(const KernelRequest& request, const KernelCache& cache);
+
+// The tree to build: the identified tree itself, or the tarball extracted into the cache (once
+// per tarball; a temporary folder renamed into place, under a lock). ErrorKind::Config when the
+// tarball cannot be extracted or holds no kernel tree, ErrorKind::Interrupted on Ctrl-C.
+Result<SourceTree> prepare_source_tree(const SourceIdentity& source, const KernelCache& cache, BuildLog& log,
+                                       BuildProgress& progress);
+
+// The version in a top-level kernel Makefile's text (VERSION, PATCHLEVEL, SUBLEVEL,
+// EXTRAVERSION). ErrorKind::Config when VERSION or PATCHLEVEL is missing.
+Result<KernelVersion> parse_makefile_version(std::string_view makefile);
+
+// Checks that `dir` is a kernel tree kharness can build out of tree without touching it: a top
+// Makefile with a version, Kconfig, merge_config.sh, arch/x86, and no in-tree configuration.
+// Returns its version; ErrorKind::Config with a one-line reason otherwise.
+Result<KernelVersion> check_kernel_tree(const std::filesystem::path& dir);
+
+}  // namespace kh::kernel

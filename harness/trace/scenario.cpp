@@ -1,0 +1,1032 @@
+#include "trace/scenario.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <set>
+#include <sstream>
+#include <utility>
+
+#include <pugixml.hpp>
+
+namespace kh::trace {
+namespace {
+
+using Names = std::vector<std::string_view>;
+
+// What may appear where. The loader and scenarios/scenario.xsd describe the same language.
+const Names kScenarioChildren = {"description", "guest", "breakpoint", "when"};
+const Names kScenarioWhenChildren = {"breakpoint", "when"};
+const Names kBreakpointChildren = {"capture",     "expect-backtrace", "expect-backtrace-without", "expect",
+                                   "expect-hit",  "expect-hits",      "when"};
+const Names kGroupChildren = {"expect-backtrace", "expect-backtrace-without", "expect", "when"};
+const Names kKnownElements = {"scenario",    "description", "guest",       "arg",
+                              "breakpoint",  "capture",     "expect-backtrace", "expect-backtrace-without",
+                              "expect",      "expect-hit",  "expect-hits", "when"};
+
+const Names kScenarioAttributes = {"name", "kernel", "timeout"};
+const Names kGuestAttributes = {"program", "comm"};
+const Names kBreakpointAttributes = {"function", "name", "scope", "condition"};
+const Names kCaptureAttributes = {"expr", "as"};
+const Names kBacktraceAttributes = {"anchored", "contiguous", "on"};
+const Names kBacktraceWithoutAttributes = {"on"};
+const Names kValueAttributes = {"capture", "expr", "arg", "frame",    "equals",     "not-equals", "matches",
+                                "lt",      "le",   "gt",  "ge",       "bits-set",   "bits-clear", "on"};
+const Names kGroupAttributes = {"on"};
+const Names kHitCountAttributes = {"exactly", "at-least", "at-most"};
+const Names kWhenAttributes = {"kernel"};
+
+// The kernel cuts a task's comm to TASK_COMM_LEN - 1 characters.
+constexpr std::size_t kTaskCommLength = 15;
+
+// Edits (insert, delete, replace, swap two neighbours) between two names: the usual typos cost 1.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+// The candidate closest to a misspelt name, if it is close enough to be what the author meant.
+std::optional<std::string_view> closest_name(std::string_view name, const Names& candidates) {
+  std::optional<std::string_view> best;
+  std::size_t limit = std::min<std::size_t>(3, std::max<std::size_t>(1, name.size() / 3));
+  std::size_t best_distance = limit + 1;
+  for (std::string_view candidate : candidates) {
+    std::size_t distance = edit_distance(name, candidate);
+    if (distance < best_distance) {
+      best = candidate;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
+bool contains(const Names& names, std::string_view name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  return text;
+}
+
+std::vector<std::string> split_words(std::string_view text) {
+  std::vector<std::string> words;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && is_space(text[i])) ++i;
+    std::size_t start = i;
+    while (i < text.size() && !is_space(text[i])) ++i;
+    if (i > start) {
+      words.emplace_back(text.substr(start, i - start));
+    }
+  }
+  return words;
+}
+
+bool is_name(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+           c == '-';
+  });
+}
+
+bool has_space(std::string_view text) { return std::any_of(text.begin(), text.end(), is_space); }
+
+std::optional<int> parse_count(std::string_view text) {
+  int value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || value < 0 || text.empty()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// "90", "90s", "1500ms", "2m".
+std::optional<std::chrono::milliseconds> parse_timeout(std::string_view text) {
+  long long value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr == text.data() || value <= 0 || value > 24LL * 3600 * 1000) {
+    return std::nullopt;
+  }
+  std::string_view unit = text.substr(static_cast<std::size_t>(ptr - text.data()));
+  if (unit.empty() || unit == "s") return std::chrono::seconds(value);
+  if (unit == "ms") return std::chrono::milliseconds(value);
+  if (unit == "m") return std::chrono::minutes(value);
+  return std::nullopt;
+}
+
+// The versions at which some range of the file starts or stops containing versions, and their
+// neighbours: every distinct way of resolving the scenario happens at one of them.
+std::vector<KernelVersion> probe_versions(const std::vector<const KernelVersionRange*>& ranges) {
+  std::vector<KernelVersion> probes = {KernelVersion{0, 0, 0, {}}};
+  auto add = [&](int major, int minor, int patch) { probes.push_back(KernelVersion{major, minor, patch, {}}); };
+  for (const KernelVersionRange* range : ranges) {
+    std::string_view rest = range->text();
+    while (!rest.empty()) {
+      std::size_t comma = rest.find(',');
+      std::string_view part = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      part = trim(part);
+      while (!part.empty() && (part.front() == '<' || part.front() == '>' || part.front() == '=')) {
+        part.remove_prefix(1);
+      }
+      auto version = KernelVersion::parse(part);
+      if (!version) {
+        continue;
+      }
+      const KernelVersion& v = *version;
+      add(v.major, v.minor, v.patch);
+      add(v.major, v.minor, v.patch + 1);
+      add(v.major, v.minor + 1, 0);  // the end of an "X.Y" range
+      if (v.patch > 0) {
+        add(v.major, v.minor, v.patch - 1);
+      } else if (v.minor > 0) {
+        add(v.major, v.minor - 1, 1 << 20);
+      } else if (v.major > 0) {
+        add(v.major - 1, 1 << 20, 1 << 20);
+      }
+    }
+  }
+  std::sort(probes.begin(), probes.end());
+  probes.erase(std::unique(probes.begin(), probes.end()), probes.end());
+  return probes;
+}
+
+// Converts byte offsets of the file to 1-based line numbers.
+class LineIndex {
+ public:
+  explicit LineIndex(std::string_view text) {
+    starts_.push_back(0);
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\n') starts_.push_back(i + 1);
+    }
+  }
+  int line_of(std::size_t offset) const {
+    auto it = std::upper_bound(starts_.begin(), starts_.end(), offset);
+    return static_cast<int>(std::distance(starts_.begin(), it));
+  }
+
+ private:
+  std::vector<std::size_t> starts_;
+};
+
+struct Problem {
+  int line = 0;
+  std::string message;
+};
+
+class ScenarioParser {
+ public:
+  ScenarioParser(std::string_view xml, std::string_view file_name)
+      : file_(file_name), buffer_(xml), lines_(xml) {}
+
+  Result<Scenario> parse() {
+    // Parsed in place so that every name and value points into buffer_: their offsets give the
+    // line of each element and each attribute.
+    pugi::xml_parse_result parsed =
+        document_.load_buffer_inplace(buffer_.data(), buffer_.size(), pugi::parse_default, pugi::encoding_utf8);
+    if (parsed.status == pugi::status_no_document_element) {
+      report(1, "no <scenario> element");
+      return finish();
+    }
+    if (!parsed) {
+      report(lines_.line_of(static_cast<std::size_t>(std::max<std::ptrdiff_t>(0, parsed.offset))),
+             fmt::format("malformed XML: {}", parsed.description()));
+      return finish();
+    }
+    pugi::xml_node root;
+    for (pugi::xml_node node : document_.children()) {
+      if (node.type() == pugi::node_element) {
+        if (root) {
+          report(line_of(node), fmt::format("more than one root element (<{}> after <{}>)", node.name(), root.name()));
+          continue;
+        }
+        root = node;
+      } else if (node.type() == pugi::node_pcdata || node.type() == pugi::node_cdata) {
+        report(line_of(node), "text outside the <scenario> element");
+      }
+    }
+    if (!root) {
+      report(1, "no <scenario> element");
+      return finish();
+    }
+    if (std::string_view(root.name()) != "scenario") {
+      report(line_of(root), fmt::format("the root element must be <scenario>, not <{}>", root.name()));
+      return finish();
+    }
+    parse_scenario_element(root);
+    if (problems_.empty()) {
+      check_names();
+    }
+    return finish();
+  }
+
+ private:
+  int line_of(pugi::xml_node node) const {
+    return lines_.line_of(static_cast<std::size_t>(std::max<std::ptrdiff_t>(0, node.offset_debug())));
+  }
+
+  int line_of(pugi::xml_attribute attribute, pugi::xml_node owner) const {
+    const char* name = attribute.name();
+    if (name >= buffer_.data() && name < buffer_.data() + buffer_.size()) {
+      return lines_.line_of(static_cast<std::size_t>(name - buffer_.data()));
+    }
+    return line_of(owner);
+  }
+
+  std::string location(int line) const { return fmt::format("{}:{}", file_, line); }
+  std::string location(pugi::xml_node node) const { return location(line_of(node)); }
+
+  void report(int line, std::string message) { problems_.push_back(Problem{line, std::move(message)}); }
+
+  Result<Scenario> finish() {
+    if (problems_.empty()) {
+      return std::move(scenario_);
+    }
+    std::stable_sort(problems_.begin(), problems_.end(),
+                     [](const Problem& a, const Problem& b) { return a.line < b.line; });
+    Error error{ErrorKind::Config, problems_.front().message, location(problems_.front().line), {}};
+    for (std::size_t i = 1; i < problems_.size(); ++i) {
+      error.details.push_back(fmt::format("{}: {}", location(problems_[i].line), problems_[i].message));
+    }
+    return error;
+  }
+
+  // Reports unknown and duplicate attributes; true when all are known.
+  bool check_attributes(pugi::xml_node node, const Names& allowed) {
+    bool ok = true;
+    std::set<std::string_view> seen;
+    for (pugi::xml_attribute attribute : node.attributes()) {
+      std::string_view name = attribute.name();
+      if (!seen.insert(name).second) {
+        report(line_of(attribute, node), fmt::format("duplicate attribute '{}' on <{}>", name, node.name()));
+        ok = false;
+        continue;
+      }
+      if (contains(allowed, name)) {
+        continue;
+      }
+      // Editors add these to point at scenario.xsd.
+      if (std::string_view(node.name()) == "scenario" && (name.starts_with("xmlns") || name.starts_with("xsi:"))) {
+        continue;
+      }
+      std::string message = fmt::format("unknown attribute '{}' on <{}>", name, node.name());
+      if (auto guess = closest_name(name, allowed)) {
+        message += fmt::format(" (did you mean '{}'?)", *guess);
+      }
+      report(line_of(attribute, node), std::move(message));
+      ok = false;
+    }
+    return ok;
+  }
+
+  // The value of a required, non-empty attribute, or nullopt after reporting it missing or empty.
+  std::optional<std::string> required(pugi::xml_node node, const char* name) {
+    pugi::xml_attribute attribute = node.attribute(name);
+    if (!attribute) {
+      report(line_of(node), fmt::format("missing attribute '{}' on <{}>", name, node.name()));
+      return std::nullopt;
+    }
+    return non_empty(attribute, node);
+  }
+
+  // The value of an attribute that may be absent but not empty; nullopt when absent or reported.
+  std::optional<std::string> non_empty(pugi::xml_attribute attribute, pugi::xml_node node) {
+    if (!attribute) {
+      return std::nullopt;
+    }
+    std::string_view value = trim(attribute.value());
+    if (value.empty()) {
+      report(line_of(attribute, node), fmt::format("attribute '{}' on <{}> is empty", attribute.name(), node.name()));
+      return std::nullopt;
+    }
+    return std::string(value);
+  }
+
+  std::optional<bool> parse_bool(pugi::xml_node node, const char* name) {
+    pugi::xml_attribute attribute = node.attribute(name);
+    if (!attribute) {
+      return false;
+    }
+    std::string_view value = trim(attribute.value());
+    if (value == "true" || value == "1") return true;
+    if (value == "false" || value == "0") return false;
+    report(line_of(attribute, node),
+           fmt::format("bad value '{}' for attribute '{}' on <{}> (expected true or false)", value, name, node.name()));
+    return std::nullopt;
+  }
+
+  std::optional<Quantifier> parse_quantifier(pugi::xml_node node, bool in_group) {
+    pugi::xml_attribute attribute = node.attribute("on");
+    if (!attribute) {
+      return Quantifier::Some;
+    }
+    if (in_group) {
+      report(line_of(attribute, node),
+             fmt::format("attribute 'on' is not allowed on <{}> inside <expect-hit> (put it on the <expect-hit>)",
+                         node.name()));
+      return std::nullopt;
+    }
+    std::string_view value = trim(attribute.value());
+    if (value == "some") return Quantifier::Some;
+    if (value == "every") return Quantifier::Every;
+    report(line_of(attribute, node),
+           fmt::format("bad value '{}' for attribute 'on' on <{}> (expected some or every)", value, node.name()));
+    return std::nullopt;
+  }
+
+  // Reports a child element that is not allowed here.
+  void reject_element(pugi::xml_node child, pugi::xml_node parent, const Names& allowed) {
+    std::string_view name = child.name();
+    if (contains(kKnownElements, name)) {
+      report(line_of(child), fmt::format("element <{}> is not allowed in <{}>", name, parent.name()));
+      return;
+    }
+    std::string message = fmt::format("unknown element <{}> in <{}>", name, parent.name());
+    if (auto guess = closest_name(name, allowed)) {
+      message += fmt::format(" (did you mean <{}>?)", *guess);
+    }
+    report(line_of(child), std::move(message));
+  }
+
+  void reject_text(pugi::xml_node text, pugi::xml_node parent) {
+    std::string_view value = trim(text.value());
+    if (value.empty()) {
+      return;
+    }
+    std::string shown(value.substr(0, 40));
+    report(line_of(text), fmt::format("unexpected text '{}{}' in <{}>", shown, value.size() > 40 ? "..." : "",
+                                      parent.name()));
+  }
+
+  // Reports any content of an element that takes none.
+  void reject_content(pugi::xml_node node) {
+    for_each_child(node, {}, [](pugi::xml_node) {});
+  }
+
+  // The text content of an element that holds only text.
+  std::string text_of(pugi::xml_node node) {
+    std::string text;
+    for (pugi::xml_node child : node.children()) {
+      if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata) {
+        text += child.value();
+      } else if (child.type() == pugi::node_element) {
+        reject_element(child, node, {});
+      }
+    }
+    return text;
+  }
+
+  // Walks the children of `parent`, calling `on_element` for allowed ones and reporting the rest.
+  template <typename OnElement>
+  void for_each_child(pugi::xml_node parent, const Names& allowed, OnElement on_element) {
+    for (pugi::xml_node child : parent.children()) {
+      if (child.type() == pugi::node_element) {
+        if (contains(allowed, child.name())) {
+          on_element(child);
+        } else {
+          reject_element(child, parent, allowed);
+        }
+      } else if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata) {
+        reject_text(child, parent);
+      }
+    }
+  }
+
+  // The range of a <when>, appended to the enclosing condition; nullopt after reporting it bad.
+  std::optional<KernelCondition> parse_when(pugi::xml_node node, const KernelCondition& outer) {
+    check_attributes(node, kWhenAttributes);
+    auto text = required(node, "kernel");
+    if (!text) {
+      return std::nullopt;
+    }
+    auto range = KernelVersionRange::parse(*text);
+    if (!range) {
+      report(line_of(node.attribute("kernel"), node), range.error().message);
+      return std::nullopt;
+    }
+    ranges_.push_back(*range);
+    KernelCondition condition = outer;
+    condition.push_back(*range);
+    return condition;
+  }
+
+  void parse_scenario_element(pugi::xml_node node) {
+    scenario_.file = file_;
+    scenario_.location = location(node);
+    check_attributes(node, kScenarioAttributes);
+    if (auto name = required(node, "name")) {
+      if (!is_name(*name)) {
+        report(line_of(node.attribute("name"), node),
+               fmt::format("bad scenario name '{}' (letters, digits, '.', '_' and '-' only)", *name));
+      }
+      scenario_.name = *name;
+    }
+    if (auto kernel = non_empty(node.attribute("kernel"), node)) {
+      auto range = KernelVersionRange::parse(*kernel);
+      if (range) {
+        scenario_.kernels = *range;
+      } else {
+        report(line_of(node.attribute("kernel"), node), range.error().message);
+      }
+    }
+    if (auto timeout = non_empty(node.attribute("timeout"), node)) {
+      if (auto value = parse_timeout(*timeout)) {
+        scenario_.timeout = *value;
+      } else {
+        report(line_of(node.attribute("timeout"), node),
+               fmt::format("bad timeout '{}' on <scenario> (expected seconds, or a number with unit ms, s or m)",
+                           *timeout));
+      }
+    }
+    int guests = 0;
+    int descriptions = 0;
+    for_each_child(node, kScenarioChildren, [&](pugi::xml_node child) {
+      std::string_view name = child.name();
+      if (name == "description") {
+        if (++descriptions > 1) {
+          report(line_of(child), "more than one <description> in <scenario>");
+        }
+        check_attributes(child, {});
+        scenario_.description = std::string(trim(text_of(child)));
+      } else if (name == "guest") {
+        if (++guests > 1) {
+          report(line_of(child), "more than one <guest> in <scenario>");
+        }
+        parse_guest(child);
+      } else {
+        parse_scenario_level(child, {});
+      }
+    });
+    if (guests == 0) {
+      report(line_of(node), "missing <guest> element in <scenario>");
+    }
+    if (!node.find_node([](pugi::xml_node n) { return std::string_view(n.name()) == "breakpoint"; })) {
+      report(line_of(node), "no <breakpoint> in <scenario>");
+    }
+  }
+
+  // A <breakpoint> or a scenario-level <when>.
+  void parse_scenario_level(pugi::xml_node node, const KernelCondition& when) {
+    if (std::string_view(node.name()) == "breakpoint") {
+      parse_breakpoint(node, when);
+      return;
+    }
+    auto condition = parse_when(node, when);
+    for_each_child(node, kScenarioWhenChildren, [&](pugi::xml_node child) {
+      if (condition) {
+        parse_scenario_level(child, *condition);
+      }
+    });
+  }
+
+  void parse_guest(pugi::xml_node node) {
+    GuestSpec& guest = scenario_.guest;
+    guest.location = location(node);
+    check_attributes(node, kGuestAttributes);
+    if (auto program = required(node, "program")) {
+      if (has_space(*program)) {
+        report(line_of(node.attribute("program"), node),
+               fmt::format("bad program name '{}' on <guest> (no spaces; arguments go in <arg>)", *program));
+      }
+      guest.program = *program;
+      std::string_view base = guest.program;
+      if (std::size_t slash = base.rfind('/'); slash != std::string_view::npos) {
+        base.remove_prefix(slash + 1);
+      }
+      guest.comm = std::string(base.substr(0, kTaskCommLength));
+    }
+    if (auto comm = non_empty(node.attribute("comm"), node)) {
+      if (comm->size() > kTaskCommLength) {
+        report(line_of(node.attribute("comm"), node),
+               fmt::format("comm '{}' on <guest> is longer than the kernel's {} characters", *comm, kTaskCommLength));
+      }
+      guest.comm = *comm;
+    }
+    for_each_child(node, {"arg"}, [&](pugi::xml_node child) {
+      check_attributes(child, {});
+      guest.args.push_back(text_of(child));
+    });
+  }
+
+  void parse_breakpoint(pugi::xml_node node, const KernelCondition& when) {
+    BreakpointSpec breakpoint;
+    breakpoint.when = when;
+    breakpoint.location = location(node);
+    check_attributes(node, kBreakpointAttributes);
+    if (auto function = required(node, "function")) {
+      if (has_space(*function)) {
+        report(line_of(node.attribute("function"), node),
+               fmt::format("bad function '{}' on <breakpoint> (one gdb location, no spaces)", *function));
+      }
+      breakpoint.function = *function;
+      breakpoint.name = *function;
+    }
+    if (auto name = non_empty(node.attribute("name"), node)) {
+      if (!is_name(*name)) {
+        report(line_of(node.attribute("name"), node),
+               fmt::format("bad breakpoint name '{}' (letters, digits, '.', '_' and '-' only)", *name));
+      }
+      breakpoint.name = *name;
+    }
+    if (pugi::xml_attribute scope = node.attribute("scope")) {
+      std::string_view value = trim(scope.value());
+      if (value == "guest") {
+        breakpoint.scope = Scope::Guest;
+      } else if (value == "all") {
+        breakpoint.scope = Scope::All;
+      } else {
+        report(line_of(scope, node),
+               fmt::format("bad value '{}' for attribute 'scope' on <breakpoint> (expected guest or all)", value));
+      }
+    }
+    if (auto condition = non_empty(node.attribute("condition"), node)) {
+      breakpoint.condition = *condition;
+    }
+    parse_breakpoint_children(node, breakpoint, {});
+    scenario_.breakpoints.push_back(std::move(breakpoint));
+  }
+
+  void parse_breakpoint_children(pugi::xml_node parent, BreakpointSpec& breakpoint, const KernelCondition& when) {
+    for_each_child(parent, kBreakpointChildren, [&](pugi::xml_node child) {
+      std::string_view name = child.name();
+      if (name == "when") {
+        if (auto condition = parse_when(child, when)) {
+          parse_breakpoint_children(child, breakpoint, *condition);
+        }
+      } else if (name == "capture") {
+        parse_capture(child, breakpoint, when);
+      } else if (name == "expect-hits") {
+        parse_hit_count(child, breakpoint, when);
+      } else if (name == "expect-hit") {
+        parse_group(child, breakpoint, when);
+      } else {
+        HitExpectation expectation;
+        expectation.when = when;
+        expectation.location = location(child);
+        auto quantifier = parse_quantifier(child, false);
+        auto check = parse_check(child, {});
+        if (quantifier && check) {
+          expectation.on = *quantifier;
+          expectation.checks.push_back(std::move(*check));
+          breakpoint.expectations.push_back(std::move(expectation));
+        }
+      }
+    });
+  }
+
+  void parse_capture(pugi::xml_node node, BreakpointSpec& breakpoint, const KernelCondition& when) {
+    check_attributes(node, kCaptureAttributes);
+    reject_content(node);
+    CaptureSpec capture;
+    capture.when = when;
+    capture.location = location(node);
+    auto expr = required(node, "expr");
+    if (!expr) {
+      return;
+    }
+    capture.expr = *expr;
+    capture.name = *expr;
+    if (pugi::xml_attribute as = node.attribute("as")) {
+      auto name = non_empty(as, node);
+      if (!name) {
+        return;
+      }
+      if (!is_name(*name)) {
+        report(line_of(as, node),
+               fmt::format("bad capture name '{}' (letters, digits, '.', '_' and '-' only)", *name));
+      }
+      capture.name = *name;
+    }
+    breakpoint.captures.push_back(std::move(capture));
+  }
+
+  void parse_hit_count(pugi::xml_node node, BreakpointSpec& breakpoint, const KernelCondition& when) {
+    check_attributes(node, kHitCountAttributes);
+    reject_content(node);
+    HitCountExpectation expectation;
+    expectation.when = when;
+    expectation.location = location(node);
+    bool ok = true;
+    auto count = [&](const char* name) -> std::optional<int> {
+      pugi::xml_attribute attribute = node.attribute(name);
+      if (!attribute) {
+        return std::nullopt;
+      }
+      auto value = parse_count(trim(attribute.value()));
+      if (!value) {
+        report(line_of(attribute, node),
+               fmt::format("bad count '{}' in attribute '{}' on <expect-hits> (expected a non-negative integer)",
+                           attribute.value(), name));
+        ok = false;
+      }
+      return value;
+    };
+    auto exactly = count("exactly");
+    auto at_least = count("at-least");
+    auto at_most = count("at-most");
+    if (!ok) {
+      return;
+    }
+    if (node.attribute("exactly") && (node.attribute("at-least") || node.attribute("at-most"))) {
+      report(line_of(node), fmt::format("conflicting attributes 'exactly' and '{}' on <expect-hits>",
+                                        node.attribute("at-least") ? "at-least" : "at-most"));
+      return;
+    }
+    if (exactly) {
+      at_least = exactly;
+      at_most = exactly;
+    }
+    if (!at_least && !at_most) {
+      report(line_of(node), "<expect-hits> needs 'exactly', 'at-least' or 'at-most'");
+      return;
+    }
+    if (at_least && at_most && *at_least > *at_most) {
+      report(line_of(node), fmt::format("at-least {} is greater than at-most {} on <expect-hits>", *at_least, *at_most));
+      return;
+    }
+    expectation.at_least = at_least;
+    expectation.at_most = at_most;
+    breakpoint.hit_counts.push_back(std::move(expectation));
+  }
+
+  void parse_group(pugi::xml_node node, BreakpointSpec& breakpoint, const KernelCondition& when) {
+    check_attributes(node, kGroupAttributes);
+    HitExpectation group;
+    group.grouped = true;
+    group.when = when;
+    group.location = location(node);
+    auto quantifier = parse_quantifier(node, false);
+    std::size_t problems_before = problems_.size();
+    parse_group_children(node, group, {});
+    if (group.checks.empty() && problems_.size() == problems_before) {
+      report(line_of(node), "<expect-hit> holds no expectation");
+    }
+    if (quantifier) {
+      group.on = *quantifier;
+      breakpoint.expectations.push_back(std::move(group));
+    }
+  }
+
+  void parse_group_children(pugi::xml_node parent, HitExpectation& group, const KernelCondition& when) {
+    for_each_child(parent, kGroupChildren, [&](pugi::xml_node child) {
+      if (std::string_view(child.name()) == "when") {
+        if (auto condition = parse_when(child, when)) {
+          parse_group_children(child, group, *condition);
+        }
+        return;
+      }
+      parse_quantifier(child, true);
+      if (auto check = parse_check(child, when)) {
+        group.checks.push_back(std::move(*check));
+      }
+    });
+  }
+
+  // An <expect-backtrace>, <expect-backtrace-without> or <expect>.
+  std::optional<Check> parse_check(pugi::xml_node node, const KernelCondition& when) {
+    Check check;
+    check.when = when;
+    check.location = location(node);
+    std::string_view name = node.name();
+    if (name == "expect") {
+      auto value = parse_value_check(node);
+      if (!value) {
+        return std::nullopt;
+      }
+      check.body = std::move(*value);
+      return check;
+    }
+    bool with = name == "expect-backtrace";
+    check_attributes(node, with ? kBacktraceAttributes : kBacktraceWithoutAttributes);
+    std::vector<std::string> functions;
+    for (std::string& word : split_words(text_of(node))) {
+      if (word != "<-") {  // the arrows of kharness's own output may be pasted in
+        functions.push_back(std::move(word));
+      }
+    }
+    if (functions.empty()) {
+      report(line_of(node), fmt::format("<{}> lists no function", name));
+      return std::nullopt;
+    }
+    if (!with) {
+      check.body = BacktraceWithoutCheck{std::move(functions)};
+      return check;
+    }
+    auto anchored = parse_bool(node, "anchored");
+    auto contiguous = parse_bool(node, "contiguous");
+    if (!anchored || !contiguous) {
+      return std::nullopt;
+    }
+    check.body = BacktraceCheck{std::move(functions), *anchored, *contiguous};
+    return check;
+  }
+
+  std::optional<ValueCheck> parse_value_check(pugi::xml_node node) {
+    std::size_t problems_before = problems_.size();
+    check_attributes(node, kValueAttributes);
+    reject_content(node);
+    ValueCheck check;
+    // `expr` is the spelling of the original trace-mount example; `capture` says what it is.
+    std::vector<const char*> subjects;
+    for (const char* attribute : {"capture", "expr", "arg"}) {
+      if (node.attribute(attribute)) subjects.push_back(attribute);
+    }
+    if (subjects.empty()) {
+      report(line_of(node), "<expect> needs 'capture' (or 'expr') naming a capture, or 'arg' naming a frame argument");
+    } else if (subjects.size() > 1) {
+      report(line_of(node), fmt::format("conflicting attributes '{}' and '{}' on <expect>", subjects[0], subjects[1]));
+    } else if (auto subject = non_empty(node.attribute(subjects[0]), node)) {
+      check.source = std::string_view(subjects[0]) == "arg" ? ValueCheck::Source::Arg : ValueCheck::Source::Capture;
+      check.name = *subject;
+    }
+    check.frame.level = 0;
+    if (pugi::xml_attribute frame = node.attribute("frame")) {
+      if (!node.attribute("arg")) {
+        report(line_of(frame, node), "attribute 'frame' on <expect> only applies with 'arg'");
+      } else if (auto value = non_empty(frame, node)) {
+        if (std::all_of(value->begin(), value->end(), [](char c) { return c >= '0' && c <= '9'; })) {
+          check.frame.level = parse_count(*value);
+          if (!check.frame.level) {
+            report(line_of(frame, node), fmt::format("bad frame level '{}' on <expect>", *value));
+          }
+        } else if (has_space(*value)) {
+          report(line_of(frame, node),
+                 fmt::format("bad frame '{}' on <expect> (a level number or one function name)", *value));
+        } else {
+          check.frame.level.reset();
+          check.frame.function = *value;
+        }
+      }
+    }
+    parse_value_tests(node, check);
+    if (problems_.size() != problems_before) {
+      return std::nullopt;
+    }
+    return check;
+  }
+
+  void parse_value_tests(pugi::xml_node node, ValueCheck& check) {
+    static const std::array<std::pair<const char*, ValueOp>, 9> kOps = {{
+        {"equals", ValueOp::Equals},
+        {"not-equals", ValueOp::NotEquals},
+        {"matches", ValueOp::Matches},
+        {"lt", ValueOp::Less},
+        {"le", ValueOp::LessEqual},
+        {"gt", ValueOp::Greater},
+        {"ge", ValueOp::GreaterEqual},
+        {"bits-set", ValueOp::BitsSet},
+        {"bits-clear", ValueOp::BitsClear},
+    }};
+    std::vector<const char*> present;
+    for (const auto& [name, op] : kOps) {
+      pugi::xml_attribute attribute = node.attribute(name);
+      if (!attribute) {
+        continue;
+      }
+      present.push_back(name);
+      ValueTest test;
+      test.op = op;
+      test.operand = attribute.value();
+      test.number = parse_number(trim(test.operand));
+      if (op == ValueOp::Matches) {
+        auto regex = EcmaRegex::compile(test.operand);
+        if (!regex) {
+          report(line_of(attribute, node), fmt::format("bad regular expression '{}' in attribute 'matches' on <expect>: {}",
+                                                       test.operand, regex.error().message));
+          continue;
+        }
+        test.regex = *regex;
+      } else if (op != ValueOp::Equals && op != ValueOp::NotEquals && !test.number) {
+        report(line_of(attribute, node),
+               fmt::format("bad number '{}' in attribute '{}' on <expect> (expected decimal or 0x hex)", test.operand,
+                           name));
+        continue;
+      }
+      check.tests.push_back(std::move(test));
+    }
+    if (present.empty()) {
+      report(line_of(node),
+             "<expect> has no comparison (equals, not-equals, matches, lt, le, gt, ge, bits-set or bits-clear)");
+      return;
+    }
+    // One string comparison, or numeric tests (at most one lower and one upper bound).
+    auto is = [&](std::size_t i, std::initializer_list<std::string_view> names) {
+      return std::find(names.begin(), names.end(), std::string_view(present[i])) != names.end();
+    };
+    for (std::size_t i = 0; i < present.size(); ++i) {
+      for (std::size_t j = i + 1; j < present.size(); ++j) {
+        bool conflict = is(i, {"equals", "not-equals", "matches"}) || is(j, {"equals", "not-equals", "matches"}) ||
+                        (is(i, {"lt", "le"}) && is(j, {"lt", "le"})) || (is(i, {"gt", "ge"}) && is(j, {"gt", "ge"}));
+        if (conflict) {
+          report(line_of(node), fmt::format("conflicting attributes '{}' and '{}' on <expect>", present[i], present[j]));
+          return;
+        }
+      }
+    }
+  }
+
+  // Breakpoint names, capture names and capture references, for every kernel version the scenario
+  // can be resolved for. A problem that only some versions have names the first of them.
+  void check_names() {
+    std::vector<const KernelVersionRange*> ranges;
+    for (const KernelVersionRange& range : ranges_) ranges.push_back(&range);
+    if (scenario_.kernels) ranges.push_back(&*scenario_.kernels);
+    std::vector<KernelVersion> probes;
+    for (const KernelVersion& version : probe_versions(ranges)) {
+      if (!scenario_.kernels || scenario_.kernels->contains(version)) probes.push_back(version);
+    }
+    if (probes.empty()) {
+      report(line_of(document_.document_element()),
+             fmt::format("kernel range '{}' on <scenario> matches no kernel version", scenario_.kernels->text()));
+      return;
+    }
+    struct Seen {
+      int line;
+      std::string message;
+      KernelVersion first;
+      std::size_t count = 0;
+    };
+    std::map<std::pair<std::string, std::string>, Seen> found;
+    std::vector<std::pair<std::string, std::string>> order;
+    for (const KernelVersion& version : probes) {
+      for (auto& [where, message] : name_problems(resolve(scenario_, version))) {
+        auto key = std::make_pair(where, message);
+        auto [it, inserted] = found.try_emplace(key, Seen{0, message, version, 0});
+        if (inserted) order.push_back(key);
+        ++it->second.count;
+      }
+    }
+    for (const auto& key : order) {
+      const Seen& seen = found.at(key);
+      std::string message = seen.message;
+      if (seen.count < probes.size()) {
+        message += fmt::format(" on kernel {}", seen.first.to_string());
+      }
+      report(line_from_location(key.first), std::move(message));
+    }
+  }
+
+  int line_from_location(const std::string& where) const {
+    int line = 0;
+    std::size_t colon = where.rfind(':');
+    std::from_chars(where.data() + colon + 1, where.data() + where.size(), line);
+    return line;
+  }
+
+  // (location, message) of every naming problem of one resolution.
+  static std::vector<std::pair<std::string, std::string>> name_problems(const ResolvedScenario& resolved) {
+    std::vector<std::pair<std::string, std::string>> problems;
+    std::map<std::string, std::string> breakpoints;
+    for (const BreakpointSpec& breakpoint : resolved.breakpoints) {
+      auto [it, inserted] = breakpoints.try_emplace(breakpoint.name, breakpoint.location);
+      if (!inserted) {
+        problems.emplace_back(breakpoint.location, fmt::format("duplicate breakpoint name '{}' (first defined at {})",
+                                                               breakpoint.name, it->second));
+      }
+      std::map<std::string, std::string> captures;
+      Names capture_names;
+      for (const CaptureSpec& capture : breakpoint.captures) {
+        auto [cit, fresh] = captures.try_emplace(capture.name, capture.location);
+        if (!fresh) {
+          problems.emplace_back(capture.location,
+                                fmt::format("duplicate capture name '{}' in breakpoint '{}' (first defined at {})",
+                                            capture.name, breakpoint.name, cit->second));
+        }
+      }
+      for (const auto& [name, where] : captures) capture_names.push_back(name);
+      for (const HitExpectation& expectation : breakpoint.expectations) {
+        for (const Check& check : expectation.checks) {
+          const auto* value = std::get_if<ValueCheck>(&check.body);
+          if (value == nullptr || value->source != ValueCheck::Source::Capture || captures.count(value->name)) {
+            continue;
+          }
+          std::string message =
+              fmt::format("<expect> names unknown capture '{}' in breakpoint '{}'", value->name, breakpoint.name);
+          if (auto guess = closest_name(value->name, capture_names)) {
+            message += fmt::format(" (did you mean '{}'?)", *guess);
+          } else if (capture_names.empty()) {
+            message += " (it has no <capture>)";
+          }
+          problems.emplace_back(check.location, std::move(message));
+        }
+      }
+    }
+    return problems;
+  }
+
+  std::string file_;
+  std::string buffer_;  // parsed in place: pugixml's strings point into it
+  LineIndex lines_;
+  pugi::xml_document document_;
+  Scenario scenario_;
+  std::vector<KernelVersionRange> ranges_;  // every <when> range, for check_names
+  std::vector<Problem> problems_;
+};
+
+}  // namespace
+
+bool applies_to(const KernelCondition& condition, const KernelVersion& version) {
+  return std::all_of(condition.begin(), condition.end(),
+                     [&](const KernelVersionRange& range) { return range.contains(version); });
+}
+
+std::string FrameSelector::to_string() const {
+  return level ? fmt::format("frame {}", *level) : fmt::format("frame {}", function);
+}
+
+Result<Scenario> parse_scenario(std::string_view xml, std::string_view file_name) {
+  ScenarioParser parser(xml, file_name);
+  return parser.parse();
+}
+
+Result<Scenario> load_scenario_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return make_error(ErrorKind::Io, "cannot read scenario file {}", path.string());
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) {
+    return make_error(ErrorKind::Io, "cannot read scenario file {}", path.string());
+  }
+  return parse_scenario(text.str(), path.string());
+}
+
+ResolvedScenario resolve(const Scenario& scenario, const KernelVersion& kernel) {
+  ResolvedScenario resolved;
+  resolved.name = scenario.name;
+  resolved.description = scenario.description;
+  resolved.file = scenario.file;
+  resolved.kernels = scenario.kernels ? scenario.kernels->text() : std::string();
+  resolved.kernel = kernel;
+  resolved.applies = !scenario.kernels || scenario.kernels->contains(kernel);
+  resolved.guest = scenario.guest;
+  resolved.timeout = scenario.timeout;
+  resolved.location = scenario.location;
+  if (!resolved.applies) {
+    return resolved;
+  }
+  for (const BreakpointSpec& breakpoint : scenario.breakpoints) {
+    if (!applies_to(breakpoint.when, kernel)) {
+      continue;
+    }
+    BreakpointSpec chosen = breakpoint;
+    chosen.captures.clear();
+    chosen.expectations.clear();
+    chosen.hit_counts.clear();
+    for (const CaptureSpec& capture : breakpoint.captures) {
+      if (applies_to(capture.when, kernel)) chosen.captures.push_back(capture);
+    }
+    for (const HitExpectation& expectation : breakpoint.expectations) {
+      if (!applies_to(expectation.when, kernel)) {
+        continue;
+      }
+      HitExpectation kept = expectation;
+      kept.checks.clear();
+      for (const Check& check : expectation.checks) {
+        if (applies_to(check.when, kernel)) kept.checks.push_back(check);
+      }
+      // A group whose every check is for other kernels says nothing about this one.
+      if (!kept.checks.empty()) {
+        chosen.expectations.push_back(std::move(kept));
+      }
+    }
+    for (const HitCountExpectation& count : breakpoint.hit_counts) {
+      if (applies_to(count.when, kernel)) chosen.hit_counts.push_back(count);
+    }
+    resolved.breakpoints.push_back(std::move(chosen));
+  }
+  return resolved;
+}
+
+bool needs_caller_args(const BreakpointSpec& breakpoint) {
+  for (const HitExpectation& expectation : breakpoint.expectations) {
+    for (const Check& check : expectation.checks) {
+      const auto* value = std::get_if<ValueCheck>(&check.body);
+      if (value != nullptr && value->source == ValueCheck::Source::Arg &&
+          (!value->frame.level || *value->frame.level != 0)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+}  // namespace kh::trace

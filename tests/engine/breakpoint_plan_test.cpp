@@ -1,0 +1,108 @@
+// The breakpoint plan: which gdb breakpoints a scenario becomes and what a hit collects.
+#include "engine/breakpoint_plan.h"
+
+#include <gtest/gtest.h>
+
+#include "engine/hit_collector.h"
+#include "trace/scenario.h"
+
+namespace kh::engine {
+namespace {
+
+trace::ResolvedScenario resolved(std::string_view xml) {
+  auto scenario = trace::parse_scenario(xml, "plan.xml");
+  EXPECT_TRUE(scenario.ok()) << (scenario.ok() ? "" : scenario.error().to_string());
+  return trace::resolve(*scenario, *KernelVersion::parse("6.1.192"));
+}
+
+constexpr std::string_view kScenario = R"(<scenario name="plan">
+  <guest program="mnt_ns_clone"/>
+  <breakpoint function="copy_mnt_ns">
+    <capture expr="flags &amp; 0x00020000" as="newns"/>
+    <capture expr="ns-&gt;root" as="root"/>
+  </breakpoint>
+  <breakpoint function="do_mount" scope="all"/>
+  <breakpoint function="attach_recursive_mnt" condition="dest_mp != 0"/>
+</scenario>)";
+
+TEST(MiQuote, EscapesWhatMiNeeds) {
+  struct Case {
+    std::string_view input;
+    std::string_view quoted;
+  };
+  const Case cases[] = {
+      {"copy_mnt_ns", "\"copy_mnt_ns\""},
+      {"a \"b\"", "\"a \\\"b\\\"\""},
+      {"back\\slash", "\"back\\\\slash\""},
+      {"tab\tnew\nline", "\"tab\\tnew\\nline\""},
+      {"", "\"\""},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(mi_quote(c.input), c.quoted) << c.input;
+  }
+}
+
+TEST(GuestCondition, ComparesTheCurrentTasksComm) {
+  EXPECT_EQ(guest_condition("mnt_ns_clone"), "$_streq($lx_current().comm, \"mnt_ns_clone\")");
+}
+
+TEST(PlanBreakpoints, GuestScopeGetsTheCommConditionAndAllScopeNone) {
+  auto scenario = resolved(kScenario);
+  auto plan = plan_breakpoints(scenario, /*have_gdb_scripts=*/true, /*hardware=*/false);
+  ASSERT_TRUE(plan.ok()) << plan.error().to_string();
+  ASSERT_EQ(plan->size(), 3u);
+  EXPECT_EQ((*plan)[0].insert_command,
+            "-break-insert -c \"$_streq($lx_current().comm, \\\"mnt_ns_clone\\\")\" \"copy_mnt_ns\"");
+  EXPECT_EQ((*plan)[1].insert_command, "-break-insert \"do_mount\"");
+  EXPECT_EQ((*plan)[1].condition, "");
+  EXPECT_EQ((*plan)[2].condition, "($_streq($lx_current().comm, \"mnt_ns_clone\")) && (dest_mp != 0)");
+}
+
+TEST(PlanBreakpoints, HardwareBreakpointsForKvm) {
+  auto scenario = resolved(kScenario);
+  auto plan = plan_breakpoints(scenario, true, /*hardware=*/true);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ((*plan)[1].insert_command, "-break-insert -h \"do_mount\"");
+}
+
+TEST(PlanBreakpoints, CollectCommandsEndWithContinueAndIndexTheAnswers) {
+  auto scenario = resolved(kScenario);
+  auto plan = plan_breakpoints(scenario, true, false);
+  ASSERT_TRUE(plan.ok());
+  const CollectPlan& collect = (*plan)[0].collect;
+  ASSERT_EQ(collect.commands.size(), 7u);
+  EXPECT_EQ(collect.commands[collect.frames], "-stack-list-frames");
+  EXPECT_EQ(collect.commands[collect.arguments], "-stack-list-arguments --simple-values");
+  EXPECT_EQ(collect.commands[collect.task_pid], "-data-evaluate-expression $lx_current().pid");
+  EXPECT_EQ(collect.commands[collect.task_comm], "-data-evaluate-expression $lx_current().comm");
+  EXPECT_EQ(collect.commands[collect.first_capture], "-data-evaluate-expression \"flags & 0x00020000\"");
+  EXPECT_EQ(collect.commands[collect.first_capture + 1], "-data-evaluate-expression \"ns->root\"");
+  EXPECT_EQ(collect.commands.back(), "-exec-continue");
+}
+
+TEST(PlanBreakpoints, GuestScopeWithoutGdbScriptsIsASymbolErrorWithTheLine) {
+  auto scenario = resolved(kScenario);
+  auto plan = plan_breakpoints(scenario, /*have_gdb_scripts=*/false, false);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.error().kind, ErrorKind::Symbol);
+  EXPECT_EQ(plan.error().location, "plan.xml:3");
+  EXPECT_NE(plan.error().message.find("CONFIG_GDB_SCRIPTS"), std::string::npos);
+}
+
+TEST(PlanBreakpoints, AllScopeWorksWithoutGdbScripts) {
+  auto scenario = resolved(R"(<scenario name="all"><guest program="mnt_ns_clone"/>
+    <breakpoint function="do_mount" scope="all"/></scenario>)");
+  auto plan = plan_breakpoints(scenario, false, false);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ((*plan)[0].collect.task_pid, std::string::npos);
+  EXPECT_EQ((*plan)[0].collect.commands.size(), 3u);
+}
+
+TEST(CommFromValue, ReadsTheCStringOfACharArray) {
+  EXPECT_EQ(comm_from_value("\"mnt_ns_clone\\000\\000\\000\""), "mnt_ns_clone");
+  EXPECT_EQ(comm_from_value("\"swapper/0\\000\\000\\000\\000\\000\\000\""), "swapper/0");
+  EXPECT_EQ(comm_from_value("\"kdevtmpfs\", '\\000' <repeats 6 times>"), "kdevtmpfs");
+}
+
+}  // namespace
+}  // namespace kh::engine

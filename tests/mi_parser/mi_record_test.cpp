@@ -1,0 +1,116 @@
+// The accessors of mi_record.h: lookups never throw, and absent things read as empty.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "mi/mi_parser.h"
+
+namespace kh::mi {
+namespace {
+
+Value parse_value_of(const std::string& mi_value) {
+  auto record = parse_line("^done,v=" + mi_value);
+  EXPECT_TRUE(record.ok()) << record.error().message;
+  return record.ok() ? std::get<ResultRecord>(*record).get("v") : Value{};
+}
+
+TEST(ValueTest, KindPredicates) {
+  EXPECT_TRUE(parse_value_of(R"("x")").is_string());
+  EXPECT_TRUE(parse_value_of("{}").is_tuple());
+  EXPECT_TRUE(parse_value_of("[]").is_list());
+  EXPECT_FALSE(parse_value_of("[]").is_tuple());
+  EXPECT_FALSE(parse_value_of("{}").is_string());
+}
+
+TEST(ValueTest, StrIsEmptyForNonStrings) {
+  EXPECT_EQ(parse_value_of(R"("text")").str(), "text");
+  EXPECT_EQ(parse_value_of(R"({a="1"})").str(), "");
+  EXPECT_EQ(parse_value_of(R"(["1"])").str(), "");
+}
+
+TEST(ValueTest, GetFindsTheFirstOfDuplicateKeys) {
+  const Value tuple = parse_value_of(R"({a="1",b="2",a="3"})");
+  EXPECT_EQ(tuple.get("a").str(), "1");
+  EXPECT_EQ(tuple.get("b").str(), "2");
+  ASSERT_NE(tuple.find("a"), nullptr);
+  EXPECT_EQ(tuple.find("a")->str(), "1");
+  EXPECT_EQ(tuple.find("c"), nullptr);
+  const auto all = tuple.get_all("a");
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0]->str(), "1");
+  EXPECT_EQ(all[1]->str(), "3");
+  EXPECT_TRUE(tuple.get_all("c").empty());
+}
+
+TEST(ValueTest, GetWorksOnListsOfResults) {
+  const Value list = parse_value_of(R"([frame={level="0"},other="x",frame={level="1"}])");
+  EXPECT_EQ(list.get("frame").get("level").str(), "0");
+  EXPECT_EQ(list.get("other").str(), "x");
+  const auto frames = list.get_all("frame");
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_EQ(frames[1]->get("level").str(), "1");
+  EXPECT_EQ(list.find("missing"), nullptr);
+}
+
+TEST(ValueTest, GetOnAbsentOrWrongKindIsAnEmptyValueThatChains) {
+  const Value list_of_values = parse_value_of(R"(["frame"])");
+  EXPECT_EQ(list_of_values.find("frame"), nullptr);
+  EXPECT_TRUE(list_of_values.get_all("frame").empty());
+  const Value text = parse_value_of(R"("x")");
+  EXPECT_EQ(text.find("x"), nullptr);
+  EXPECT_EQ(text.get("x").get("y").at(3).str(), "");
+  EXPECT_EQ(text.get("x").size(), 0u);
+}
+
+TEST(ValueTest, AbsentValuesAreTheSharedEmptyValue) {
+  const Value tuple = parse_value_of(R"({a="",b={}})");
+  EXPECT_EQ(&tuple.get("missing"), &empty_value());
+  EXPECT_EQ(&tuple.at(7), &empty_value());
+  EXPECT_NE(&tuple.get("a"), &empty_value());
+  EXPECT_TRUE(empty_value().is_string());
+  EXPECT_EQ(empty_value().str(), "");
+}
+
+TEST(ValueTest, AtIndexesListsAndTuples) {
+  const Value list = parse_value_of(R"(["a","b"])");
+  EXPECT_EQ(list.size(), 2u);
+  EXPECT_EQ(list.at(0).str(), "a");
+  EXPECT_EQ(list.at(1).str(), "b");
+  EXPECT_EQ(list.at(2).str(), "");
+  const Value tuple = parse_value_of(R"({x="1",y={z="2"}})");
+  EXPECT_EQ(tuple.size(), 2u);
+  EXPECT_EQ(tuple.at(0).str(), "1");
+  EXPECT_EQ(tuple.at(1).get("z").str(), "2");
+  EXPECT_TRUE(tuple.at(5).is_string());
+  EXPECT_EQ(parse_value_of(R"("abc")").size(), 0u);
+  EXPECT_EQ(parse_value_of(R"("abc")").at(0).str(), "");
+}
+
+TEST(RecordTest, ResultAndAsyncRecordLookups) {
+  auto reply = parse_line(R"(^error,msg="No symbol \"x\" in current context.",code="undefined-command")");
+  ASSERT_TRUE(reply.ok());
+  const auto& result = std::get<ResultRecord>(*reply);
+  EXPECT_EQ(result.error_message(), "No symbol \"x\" in current context.");
+  EXPECT_EQ(result.get("code").str(), "undefined-command");
+  EXPECT_EQ(result.get("absent").str(), "");
+
+  auto stop = parse_line(R"(*stopped,reason="exited-normally")");
+  ASSERT_TRUE(stop.ok());
+  EXPECT_EQ(std::get<AsyncRecord>(*stop).get("reason").str(), "exited-normally");
+  EXPECT_TRUE(std::get<AsyncRecord>(*stop).get("frame").get("func").str().empty());
+
+  auto done = parse_line("^done");
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(std::get<ResultRecord>(*done).error_message(), "");
+}
+
+TEST(RecordTest, ResultClassNames) {
+  EXPECT_EQ(to_string(ResultClass::Done), "done");
+  EXPECT_EQ(to_string(ResultClass::Running), "running");
+  EXPECT_EQ(to_string(ResultClass::Connected), "connected");
+  EXPECT_EQ(to_string(ResultClass::Error), "error");
+  EXPECT_EQ(to_string(ResultClass::Exit), "exit");
+}
+
+}  // namespace
+}  // namespace kh::mi

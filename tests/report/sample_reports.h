@@ -1,0 +1,35 @@
+// Hand-made run reports shaped like real ones: the frames, arguments and values come from the
+// gdb/MI fixture transcripts of 4.19.304 and 6.1 (../shared/fixtures/gdb-mi/), the serial logs are
+// the fixtures' own.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/trace_engine.h"
+#include "trace/trace_model.h"
+
+namespace kh::report::testing {
+
+// The guest's trace of trace-mount on 4.19.304: copy_mnt_ns (1 hit), mnt_set_mountpoint from
+// copy_tree (2 identical hits), the bind mount at attach_recursive_mnt, mnt_set_mountpoint under it.
+trace::Trace trace_mount_trace_419();
+// The same run on 6.1: kernel_clone for _do_fork, path_mount between do_loopback and do_mount,
+// x64_sys_call and do_syscall_x64 in the syscall entry.
+trace::Trace trace_mount_trace_61();
+
+// A run of trace-mount on 4.19.304 in which every expectation passes.
+engine::RunReport passing_report_419();
+// The same run checked against a 6.x expectation (copy_process <- kernel_clone): one FAIL.
+engine::RunReport failing_report_419();
+// trace-mount on 6.1 that timed out in phase guest after one hit, with evidence and serial tail.
+engine::RunReport timeout_report_61();
+// bind-mount on 6.1, whose QEMU failed to start under KVM: INFRA in phase boot, no trace.
+engine::RunReport infra_report();
+// trace-mount-6x (for kernels >= 5.10) on 4.19.304: SKIPPED.
+engine::RunReport skipped_report_419();
+
+// The fixture file `name` of KH_FIXTURES_DIR, whole.
+std::string fixture_text(const std::string& name);
+
+}  // namespace kh::report::testing
