@@ -59,11 +59,13 @@ int run_diff(const DiffOptions& options) {
 void add_diff_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<DiffOptions>();
   auto* diff = app.add_subcommand(
-      "diff", "Compare two traces (JSON reports of `kharness run`): hit counts, call chains, captured values. "
-              "Exit status 0: equivalent, 1: different, 2: unreadable input");
+      "diff",
+      "Compare two traces (JSON reports of `kharness run`): hit counts, call chains, captured values. "
+      "Exit status 0: equivalent, 1: different, 2: unreadable input");
   diff->add_option("A", options->file_a, "The first JSON report (or trace)")->required();
   diff->add_option("B", options->file_b, "The second JSON report (or trace)")->required();
-  diff->add_option("--color", options->colour, "Colour the output: auto (on a terminal without NO_COLOR), always, never")
+  diff->add_option("--color", options->colour,
+                   "Colour the output: auto (on a terminal without NO_COLOR), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
   diff->add_flag("-v,--verbose", options->verbose, "Show every frame and the aligned chains");

@@ -29,8 +29,15 @@ CollectPlan plan_collect(const trace::BreakpointSpec& spec, bool have_gdb_script
   CollectPlan plan;
   plan.frames = plan.commands.size();
   plan.commands.emplace_back("-stack-list-frames");
-  plan.arguments = plan.commands.size();
-  plan.commands.emplace_back("-stack-list-arguments --simple-values");
+  // The arguments of every frame cost gdb a full DWARF read of each caller's compilation unit
+  // (seconds at the first hit) and memory reads through the gdbstub: ask only when an expectation
+  // looks at a caller's argument. Frame 0's arguments come with the *stopped record for free.
+  if (trace::needs_caller_args(spec)) {
+    plan.arguments = plan.commands.size();
+    plan.commands.emplace_back("-stack-list-arguments --simple-values");
+  } else {
+    plan.arguments = std::string::npos;
+  }
   if (have_gdb_scripts) {
     plan.task_pid = plan.commands.size();
     plan.commands.emplace_back("-data-evaluate-expression $lx_current().pid");

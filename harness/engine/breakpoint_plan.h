@@ -16,7 +16,8 @@ namespace kh::engine {
 struct CollectPlan {
   std::vector<std::string> commands;  // the last one is -exec-continue
   std::size_t frames = 0;             // -stack-list-frames
-  std::size_t arguments = 0;          // -stack-list-arguments --simple-values
+  std::size_t arguments = 0;          // -stack-list-arguments --simple-values, or npos when no
+                                      // expectation reads a caller's argument
   std::size_t task_pid = 0;           // $lx_current().pid, or npos without the kernel's gdb scripts
   std::size_t task_comm = 0;          // $lx_current().comm, or npos
   std::size_t first_capture = 0;      // captures follow in the spec's order

@@ -26,9 +26,13 @@ Result<trace::Hit> HitCollector::collect(const PlannedBreakpoint& planned, const
   const mi::ResultRecord& frames = answers[plan.frames];
   if (frames.result_class == mi::ResultClass::Done) {
     KH_ASSIGN_OR_RETURN(hit.frames, trace::frames_from_mi(frames.get("stack")));
-    const mi::ResultRecord& arguments = answers[plan.arguments];
-    if (arguments.result_class == mi::ResultClass::Done) {
-      trace::attach_frame_args(hit.frames, arguments.get("stack-args"));
+    if (plan.arguments != std::string::npos) {
+      const mi::ResultRecord& arguments = answers[plan.arguments];
+      if (arguments.result_class == mi::ResultClass::Done) {
+        trace::attach_frame_args(hit.frames, arguments.get("stack-args"));
+      }
+    } else if (!hit.frames.empty()) {
+      hit.frames.front().args = trace::frame_args_from_mi(stop.get("frame").get("args"));
     }
   } else {
     // Without a backtrace, keep at least the frame the stop reported.
@@ -36,6 +40,7 @@ Result<trace::Hit> HitCollector::collect(const PlannedBreakpoint& planned, const
     frame.func = stop.get("frame").get("func").str();
     frame.addr = stop.get("frame").get("addr").str();
     frame.file = stop.get("frame").get("file").str();
+    frame.args = trace::frame_args_from_mi(stop.get("frame").get("args"));
     hit.frames.push_back(std::move(frame));
   }
   if (plan.task_pid != std::string::npos && answers[plan.task_pid].result_class == mi::ResultClass::Done) {

@@ -10,7 +10,9 @@
 #include "common/deadline.h"
 #include "common/temp_dir.h"
 #include "engine/breakpoint_plan.h"
+#include "engine/gdb_setup.h"
 #include "engine/hit_collector.h"
+#include "engine/lab_shell.h"
 #include "image/initramfs.h"
 #include "mi/mi_session.h"
 #include "trace/expectation.h"
@@ -28,6 +30,8 @@ constexpr std::size_t kSerialTailLines = 25;
 constexpr std::chrono::milliseconds kCommandTimeout{15'000};
 // After KH-EXIT the guest powers off; if it does not, the run still passed its trace.
 constexpr std::chrono::milliseconds kPoweroffTimeout{10'000};
+// How long qemu may take to exit after gdb lost the target (a panic or a kill closes the stub first).
+constexpr std::chrono::milliseconds kLostTargetGrace{3'000};
 
 // Where a run is; a TIMEOUT names it.
 enum class Phase { Boot, GuestStart, GuestExit, Poweroff };
@@ -127,19 +131,7 @@ class TraceRun {
 
   Status build_image() {
     KH_ASSIGN_OR_RETURN(work_dir_, TempDir::create("kharness-run-"));
-    initramfs_ = work_dir_->path() / "initramfs.cpio.gz";
-    image::InitramfsSpec spec;
-    spec.guest = resolved_.guest.program;
-    spec.args = resolved_.guest.args;
-    spec.output = initramfs_;
-    Status built = image::build_initramfs(spec);
-    if (!built.ok()) {
-      Error error = std::move(built).error();
-      if (error.location.empty()) {
-        error.location = resolved_.guest.location;
-      }
-      return error;
-    }
+    KH_ASSIGN_OR_RETURN(initramfs_, build_guest_image(resolved_, work_dir_->path()));
     mark_phase("initramfs");
     return {};
   }
@@ -151,10 +143,8 @@ class TraceRun {
     gdb_options.transcript = options_.gdb_transcript;
     KH_ASSIGN_OR_RETURN(gdb_, mi::MiSession::start(gdb_options));
     have_gdb_scripts_ = !kernel_.gdb_scripts.empty();
-    if (have_gdb_scripts_) {
-      auto dir = kernel_.gdb_scripts.parent_path().string();
-      KH_TRY(console(fmt::format("add-auto-load-safe-path {}", dir)));
-      KH_TRY(console(fmt::format("source {}", kernel_.gdb_scripts.string())));
+    for (const auto& command : gdb_setup_commands(kernel_)) {
+      KH_TRY(console(command));
     }
     KH_ASSIGN_OR_RETURN(accel_, vm::resolve_accel(options_.accel, kernel_.bzimage));
     report_.accel = std::string(vm::to_string(accel_));
@@ -220,18 +210,14 @@ class TraceRun {
   }
 
   Status start_vm() {
-    vm::VmSpec spec;
-    spec.kernel = kernel_.bzimage;
-    spec.initrd = initramfs_;
-    spec.extra_append = options_.extra_append;
-    spec.memory_mb = options_.memory_mb;
-    spec.cpus = options_.cpus;
-    spec.accel = accel_;
+    const vm::VmSpec spec = vm_spec_for(options_, kernel_, initramfs_, accel_);
     KH_ASSIGN_OR_RETURN(vm_, vm::QemuVm::start(spec));
     auto connected = gdb_->command(fmt::format("-target-select remote {}", vm_->gdb_socket().string()));
     if (!connected.ok()) {
       return std::move(connected).error().wrap("gdb could not attach to qemu's gdbstub");
     }
+    // Attaching reports the CPU stopped at the reset vector: that stop is not one of ours.
+    (void)gdb_->take_async_records();
     if (accel_ == vm::Accel::Kvm) {
       KH_TRY(run_to_start_kernel());
       KH_TRY(insert_breakpoints());
@@ -265,7 +251,9 @@ class TraceRun {
     const auto timeout = options_.timeout.value_or(resolved_.timeout);
     deadline_ = Deadline::in(std::chrono::duration_cast<std::chrono::milliseconds>(timeout));
     vm_started_ = Clock::now();
-    KH_TRY(resume());
+    if (Status resumed = resume(); !resumed.ok()) {
+      return vm_failure_or(std::move(resumed).error());
+    }
     Phase phase = Phase::Boot;
     HitCollector collector(*gdb_, kCommandTimeout);
     for (;;) {
@@ -294,7 +282,9 @@ class TraceRun {
         const PlannedBreakpoint* planned = planned_for(record.get("bkptno").str());
         if (planned == nullptr) {
           // A breakpoint of ours that is not in the plan (the KVM start_kernel one): go on.
-          KH_TRY(resume());
+          if (Status resumed = resume(); !resumed.ok()) {
+            return vm_failure_or(std::move(resumed).error());
+          }
           continue;
         }
         auto hit = collector.collect(*planned, record, static_cast<int>(report_.trace.hits.size()));
@@ -307,10 +297,12 @@ class TraceRun {
       }
       // The guest went away under gdb (power-off closes the gdbstub) or stopped for another reason.
       vm_->consume_events();
-      if (current_phase() == Phase::Poweroff || !vm_->running()) {
+      if (current_phase() == Phase::Poweroff) {
         break;
       }
-      KH_TRY(resume());
+      if (Status resumed = resume(); !resumed.ok()) {
+        return vm_failure_or(std::move(resumed).error());
+      }
     }
     auto exited = vm_->wait_for_exit(Deadline::in(kPoweroffTimeout));
     if (!exited.ok() && exited.error().kind == ErrorKind::Interrupted) {
@@ -356,22 +348,28 @@ class TraceRun {
     return error;
   }
 
-  // An error while the VM ran: if qemu died or the kernel panicked, that is the real story.
+  // An error while the VM ran: if qemu died or the kernel panicked, that is the real story. gdb
+  // often notices the lost target before qemu has exited, so give qemu a moment to finish.
   Error vm_failure_or(Error error) {
     if (!vm_) {
       return error;
     }
     vm_->consume_events();
+    if (error.kind != ErrorKind::Timeout && error.kind != ErrorKind::Interrupted && vm_->running() &&
+        !vm_->panic_line()) {
+      (void)vm_->wait_for_exit(Deadline::in(kLostTargetGrace));
+      vm_->consume_events();
+    }
+    const Phase phase = current_phase();
     if (auto panic = vm_->panic_line()) {
-      report_.phase = std::string(phase_name(current_phase()));
-      Error infra = make_error(ErrorKind::Process, "kernel panic: {}", *panic);
+      report_.phase = std::string(phase_name(phase));
+      Error infra = make_error(ErrorKind::Process, "kernel panic in phase {}: {}", phase_name(phase), *panic);
       infra.details.push_back(error.to_string());
       return infra;
     }
-    if (!vm_->running() && current_phase() != Phase::Poweroff) {
-      report_.phase = std::string(phase_name(current_phase()));
-      Error infra = make_error(ErrorKind::Process, "{} in phase {}", vm_->describe_exit(),
-                               phase_name(current_phase()));
+    if (!vm_->running() && phase != Phase::Poweroff) {
+      report_.phase = std::string(phase_name(phase));
+      Error infra = make_error(ErrorKind::Process, "{} in phase {}", vm_->describe_exit(), phase_name(phase));
       infra.details.push_back(error.to_string());
       return infra;
     }

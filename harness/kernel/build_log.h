@@ -24,13 +24,15 @@ class BuildProgress {
   // Ends the progress line so that later output starts on a fresh line.
   ~BuildProgress();
 
-  bool enabled() const { return enabled_; }
+  // What is being built ("linux 6.1.192"), shown first on the line.
   void set_title(std::string title);
+  // The current step ("extracting", "compiling"); redraws at once.
   void set_phase(std::string_view phase);
   // Counts compiled files from kbuild's "  CC      fs/namespace.o" lines.
   void observe_line(std::string_view line);
   // Redraws the line if enough time has passed since the last redraw (or `force`).
   void draw(bool force = false);
+  // The number of "CC"/"AS" lines seen so far.
   int compiled_files() const { return compiled_; }
 
  private:
@@ -57,6 +59,7 @@ class BuildLog {
   // Appends a line of kharness's own to the log (the commands it runs, verification results).
   void note(std::string_view line);
 
+  // Where the log is written.
   const std::filesystem::path& path() const { return path_; }
 
  private:

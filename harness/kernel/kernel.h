@@ -52,7 +52,7 @@ Result<KernelBuild> provide_kernel(const KernelRequest& request);
 std::vector<KernelBuild> list_kernels();
 
 // The ready entry with the highest version in `range` (the newest build among equal versions),
-// or nullopt. ErrorKind::Io when the cache cannot be read.
+// or nullopt. An unreadable cache counts as empty.
 Result<std::optional<KernelBuild>> find_cached_kernel(const KernelVersionRange& range);
 
 // Removes the entry whose key is `key` or starts with it (unique prefix). ErrorKind::Config when

@@ -46,6 +46,7 @@ class KernelCache {
   // A cache under `root` (kh::cache_dir() for the user's).
   explicit KernelCache(std::filesystem::path root) : root_(std::move(root)) {}
 
+  // The folders and files of the layout above; none of these touch the disk.
   std::filesystem::path kernels_dir() const { return root_ / "kernels"; }
   std::filesystem::path sources_dir() const { return root_ / "kernel-sources"; }
   std::filesystem::path downloads_dir() const { return root_ / "kernel-downloads"; }

@@ -23,7 +23,6 @@ struct KernelOrgRelease {
   std::string tarball_name() const;
   // The mirror folder: "v4.x".
   std::string folder() const;
-  KernelVersion version() const { return KernelVersion{major, minor, patch, {}}; }
 };
 
 // Parses --kernel-version. Only released versions exist as tarballs with checksums: "X.Y" or

@@ -39,7 +39,8 @@ Error io_error(std::string_view what, const std::filesystem::path& path, int err
 }  // namespace
 
 Status write_file_atomically(const std::filesystem::path& path, std::string_view content) {
-  std::filesystem::path directory = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+  std::filesystem::path directory =
+      path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
   std::string pattern = (directory / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
   UniqueFd fd(::mkstemp(pattern.data()));
   if (!fd.valid()) {

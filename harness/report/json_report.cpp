@@ -65,7 +65,8 @@ engine::RunReport report_from_json(const json& object) {
   read_field(object, "results", report.results);
   if (auto phases = object.find("phases"); phases != object.end() && !phases->is_null()) {
     for (const json& phase : phases->get_ref<const json::array_t&>()) {
-      report.phases.push_back(engine::PhaseTime{phase.at("phase").get<std::string>(), phase.at("seconds").get<double>()});
+      report.phases.push_back(
+          engine::PhaseTime{phase.at("phase").get<std::string>(), phase.at("seconds").get<double>()});
     }
   }
   if (auto guest = object.find("guest"); guest != object.end() && !guest->is_null()) {

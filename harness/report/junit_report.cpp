@@ -97,7 +97,8 @@ void set_counts(pugi::xml_node node, const SuiteCounts& counts) {
 }
 
 std::string result_body(const ExpectationResult& result) {
-  std::string body = fmt::format("{}\nexpected: {}\nactual:   {}\n", result.description, result.expected, result.actual);
+  std::string body =
+      fmt::format("{}\nexpected: {}\nactual:   {}\n", result.description, result.expected, result.actual);
   if (result.hit_index) {
     body += fmt::format("hit:      #{}\n", *result.hit_index);
   }
@@ -112,7 +113,8 @@ void add_result_case(pugi::xml_node suite, const std::string& classname, const E
   pugi::xml_node testcase = suite.append_child("testcase");
   set_attribute(testcase, "classname", classname);
   set_attribute(testcase, "name",
-                result.breakpoint.empty() ? result.description : fmt::format("{}: {}", result.breakpoint, result.description));
+                result.breakpoint.empty() ? result.description
+                                          : fmt::format("{}: {}", result.breakpoint, result.description));
   ++counts.tests;
   std::string message = fmt::format("expected: {}; actual: {}", result.expected, result.actual);
   if (result.verdict == Verdict::Fail) {
@@ -151,8 +153,9 @@ void add_run_case(pugi::xml_node suite, const std::string& classname, const engi
   if (report.verdict == Verdict::Pass) {
     return;
   }
-  std::string body = report.phase.empty() ? fmt::format("{}: {}\n", verdict, message)
-                                          : fmt::format("{} in phase {}: {}\n", verdict, report.phase, message);
+  std::string body = report.phase.empty()
+                         ? fmt::format("{}: {}\n", verdict, message)
+                         : fmt::format("{} in phase {}: {}\n", verdict, report.phase, message);
   if (!report.evidence.empty()) {
     body += "evidence:\n";
     for (const std::string& line : report.evidence) {

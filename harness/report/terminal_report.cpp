@@ -24,12 +24,14 @@ constexpr std::size_t kSerialTailLines = 15;
 // The frames between a system call's implementation and the user-space return address: they are
 // the same for every system call, so the normal report leaves them out.
 bool is_syscall_entry_frame(std::string_view func) {
-  constexpr std::array<std::string_view, 6> kPrefixes = {"__se_sys_",        "__x64_sys_",        "__ia32_sys_",
-                                                         "__se_compat_sys_", "__x64_compat_sys_", "__ia32_compat_sys_"};
+  constexpr std::array<std::string_view, 6> kPrefixes = {"__se_sys_",         "__x64_sys_",
+                                                         "__ia32_sys_",       "__se_compat_sys_",
+                                                         "__x64_compat_sys_", "__ia32_compat_sys_"};
   constexpr std::array<std::string_view, 12> kNames = {
-      "x64_sys_call",   "ia32_sys_call",        "do_syscall_x64",          "do_syscall_64",
-      "do_int80_syscall_32", "do_fast_syscall_32", "do_syscall_32_irqs_on", "entry_SYSCALL_64",
-      "entry_SYSCALL_64_after_hwframe", "entry_SYSCALL_compat", "entry_INT80_compat", "??"};
+      "x64_sys_call",          "ia32_sys_call",       "do_syscall_x64",
+      "do_syscall_64",         "do_int80_syscall_32", "do_fast_syscall_32",
+      "do_syscall_32_irqs_on", "entry_SYSCALL_64",    "entry_SYSCALL_64_after_hwframe",
+      "entry_SYSCALL_compat",  "entry_INT80_compat",  "??"};
   for (std::string_view prefix : kPrefixes) {
     if (func.substr(0, prefix.size()) == prefix) {
       return true;
@@ -132,7 +134,8 @@ std::vector<ChainGroup> group_by_chain(const std::vector<const Hit*>& hits, Verb
   std::vector<ChainGroup> groups;
   for (const Hit* hit : hits) {
     std::string chain = displayed_chain(hit->frames, verbosity);
-    auto group = std::find_if(groups.begin(), groups.end(), [&](const ChainGroup& g) { return g.chain == chain; });
+    auto group =
+        std::find_if(groups.begin(), groups.end(), [&](const ChainGroup& g) { return g.chain == chain; });
     if (group == groups.end()) {
       groups.push_back(ChainGroup{std::move(chain), {}, {}});
       group = std::prev(groups.end());
@@ -160,9 +163,11 @@ void append_indented(std::string& out, std::string_view indent, std::string_view
 }
 
 void append_header(std::string& out, const engine::RunReport& report, const TerminalStyle& style) {
-  std::string title = paint(style, Tone::Strong, report.scenario.empty() ? "(unnamed scenario)" : report.scenario);
+  std::string title =
+      paint(style, Tone::Strong, report.scenario.empty() ? "(unnamed scenario)" : report.scenario);
   if (!report.scenario_file.empty()) {
-    fmt::format_to(std::back_inserter(out), "{}  {}\n", title, paint(style, Tone::Faint, report.scenario_file));
+    fmt::format_to(std::back_inserter(out), "{}  {}\n", title,
+                   paint(style, Tone::Faint, report.scenario_file));
   } else {
     fmt::format_to(std::back_inserter(out), "{}\n", title);
   }
@@ -220,20 +225,22 @@ void append_hits(std::string& out, const engine::RunReport& report, const Termin
   for (const std::string& breakpoint : breakpoints) {
     std::vector<const Hit*> hits = trace::hits_of(report.trace, breakpoint);
     if (hits.empty()) {
-      fmt::format_to(std::back_inserter(out), "{}: no counted hits\n", paint(style, Tone::Strong, breakpoint));
+      fmt::format_to(std::back_inserter(out), "{}: no counted hits\n",
+                     paint(style, Tone::Strong, breakpoint));
       continue;
     }
     fmt::format_to(std::back_inserter(out), "{}: {}\n", paint(style, Tone::Strong, breakpoint),
                    plural(hits.size(), "hit", "hits"));
     for (const ChainGroup& group : group_by_chain(hits, style.verbosity)) {
       std::string count = group.hits.size() > 1 ? fmt::format(" x{}", group.hits.size()) : std::string();
-      fmt::format_to(std::back_inserter(out), "  {}{}\n", group.chain.empty() ? "(no backtrace)" : group.chain,
-                     paint(style, Tone::Strong, count));
+      fmt::format_to(std::back_inserter(out), "  {}{}\n",
+                     group.chain.empty() ? "(no backtrace)" : group.chain, paint(style, Tone::Strong, count));
       if (style.verbosity == Verbosity::Verbose) {
         std::vector<std::string> seen;
         for (const Hit* hit : group.hits) {
-          seen.push_back(fmt::format("#{} {}[{}] {:.2f}s", hit->index, hit->task_comm.empty() ? "?" : hit->task_comm,
-                                     hit->task_pid, hit->time_s));
+          seen.push_back(fmt::format("#{} {}[{}] {:.2f}s", hit->index,
+                                     hit->task_comm.empty() ? "?" : hit->task_comm, hit->task_pid,
+                                     hit->time_s));
         }
         fmt::format_to(std::back_inserter(out), "    {}\n",
                        paint(style, Tone::Faint, fmt::format("hits {}", fmt::join(seen, ", "))));
@@ -257,12 +264,14 @@ void append_results(std::string& out, const engine::RunReport& report, const Ter
   for (const ExpectationResult& result : report.results) {
     std::string_view name = trace::to_string(result.verdict);
     std::string padding(name.size() < 5 ? 5 - name.size() : 0, ' ');
-    std::string subject = result.breakpoint.empty() ? result.description
-                                                    : fmt::format("{}: {}", result.breakpoint, result.description);
+    std::string subject = result.breakpoint.empty()
+                              ? result.description
+                              : fmt::format("{}: {}", result.breakpoint, result.description);
     bool passed = result.verdict == Verdict::Pass || result.verdict == Verdict::Skipped;
     bool show_location = !result.location.empty() && (!passed || style.verbosity == Verbosity::Verbose);
-    fmt::format_to(std::back_inserter(out), "  {}{} {}{}\n", paint(style, tone_of(result.verdict), name), padding,
-                   subject, show_location ? paint(style, Tone::Faint, fmt::format("  ({})", result.location)) : "");
+    fmt::format_to(std::back_inserter(out), "  {}{} {}{}\n", paint(style, tone_of(result.verdict), name),
+                   padding, subject,
+                   show_location ? paint(style, Tone::Faint, fmt::format("  ({})", result.location)) : "");
     if (passed && style.verbosity == Verbosity::Normal) {
       continue;
     }
@@ -270,8 +279,8 @@ void append_results(std::string& out, const engine::RunReport& report, const Ter
     if (!passed) {
       fmt::format_to(std::back_inserter(out), "            expected: {}\n", result.expected);
     }
-    fmt::format_to(std::back_inserter(out), "            actual:   {}{}\n", result.actual.empty() ? "-" : result.actual,
-                   paint(style, Tone::Faint, hit));
+    fmt::format_to(std::back_inserter(out), "            actual:   {}{}\n",
+                   result.actual.empty() ? "-" : result.actual, paint(style, Tone::Faint, hit));
   }
 }
 
@@ -299,7 +308,8 @@ void append_verdict(std::string& out, const engine::RunReport& report, const Ter
   if (show_serial) {
     std::vector<std::string> tail = serial_tail_of(report);
     if (!tail.empty()) {
-      fmt::format_to(std::back_inserter(out), "\nserial console, last {}:\n", plural(tail.size(), "line", "lines"));
+      fmt::format_to(std::back_inserter(out), "\nserial console, last {}:\n",
+                     plural(tail.size(), "line", "lines"));
       for (const std::string& line : tail) {
         fmt::format_to(std::back_inserter(out), "  {}\n", printable_line(line));
       }
@@ -313,7 +323,8 @@ void append_verdict(std::string& out, const engine::RunReport& report, const Ter
   }
   std::vector<std::string> parts;
   bool skipped_with_reason = verdict == Verdict::Skipped && !report.detail.empty();
-  if ((!report.results.empty() && !skipped_with_reason) || verdict == Verdict::Pass || verdict == Verdict::Fail) {
+  if ((!report.results.empty() && !skipped_with_reason) || verdict == Verdict::Pass ||
+      verdict == Verdict::Fail) {
     parts.push_back(format_totals(report.results));
   }
   if (!report.detail.empty()) {
@@ -360,12 +371,20 @@ std::string format_totals(const std::vector<ExpectationResult>& results) {
   std::size_t skipped = 0;
   for (const ExpectationResult& result : results) {
     switch (result.verdict) {
-      case Verdict::Pass: ++passed; break;
-      case Verdict::Fail: ++failed; break;
-      case Verdict::Skipped: ++skipped; break;
+      case Verdict::Pass:
+        ++passed;
+        break;
+      case Verdict::Fail:
+        ++failed;
+        break;
+      case Verdict::Skipped:
+        ++skipped;
+        break;
       case Verdict::Timeout:
       case Verdict::Infra:
-      case Verdict::Error: ++errors; break;
+      case Verdict::Error:
+        ++errors;
+        break;
     }
   }
   std::string totals = fmt::format("{} passed, {} failed", passed, failed);

@@ -23,23 +23,36 @@ std::string paint(const TerminalStyle& style, Tone tone, std::string_view text) 
   }
   std::string_view code;
   switch (tone) {
-    case Tone::Good: code = "32"; break;
-    case Tone::Bad: code = "1;31"; break;
-    case Tone::Warn: code = "33"; break;
-    case Tone::Strong: code = "1"; break;
-    case Tone::Faint: code = "2"; break;
+    case Tone::Good:
+      code = "32";
+      break;
+    case Tone::Bad:
+      code = "1;31";
+      break;
+    case Tone::Warn:
+      code = "33";
+      break;
+    case Tone::Strong:
+      code = "1";
+      break;
+    case Tone::Faint:
+      code = "2";
+      break;
   }
   return fmt::format("\x1b[{}m{}\x1b[0m", code, text);
 }
 
 Tone tone_of(trace::Verdict verdict) {
   switch (verdict) {
-    case trace::Verdict::Pass: return Tone::Good;
-    case trace::Verdict::Skipped: return Tone::Warn;
+    case trace::Verdict::Pass:
+      return Tone::Good;
+    case trace::Verdict::Skipped:
+      return Tone::Warn;
     case trace::Verdict::Fail:
     case trace::Verdict::Timeout:
     case trace::Verdict::Infra:
-    case trace::Verdict::Error: return Tone::Bad;
+    case trace::Verdict::Error:
+      return Tone::Bad;
   }
   return Tone::Bad;
 }

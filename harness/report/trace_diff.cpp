@@ -119,8 +119,9 @@ std::vector<HitDiff> pair_hits(const std::vector<const Hit*>& a, const std::vect
     auto key = std::make_pair(ids_a[i], ids_b[j]);
     auto it = shared.find(key);
     if (it == shared.end()) {
-      it = shared.emplace(key, common_frames(*chain_by_id[static_cast<std::size_t>(key.first)],
-                                             *chain_by_id[static_cast<std::size_t>(key.second)]))
+      it = shared
+               .emplace(key, common_frames(*chain_by_id[static_cast<std::size_t>(key.first)],
+                                           *chain_by_id[static_cast<std::size_t>(key.second)]))
                .first;
     }
     int common = it->second;
@@ -208,9 +209,15 @@ std::string merged_chain(const std::vector<FrameChange>& chain, const TerminalSt
   std::vector<std::string> steps;
   for (const FrameChange& change : chain) {
     switch (change.kind) {
-      case Kind::Same: steps.push_back(change.before); break;
-      case Kind::Removed: steps.push_back(paint(style, Tone::Bad, "-" + change.before)); break;
-      case Kind::Added: steps.push_back(paint(style, Tone::Good, "+" + change.after)); break;
+      case Kind::Same:
+        steps.push_back(change.before);
+        break;
+      case Kind::Removed:
+        steps.push_back(paint(style, Tone::Bad, "-" + change.before));
+        break;
+      case Kind::Added:
+        steps.push_back(paint(style, Tone::Good, "+" + change.after));
+        break;
       case Kind::Renamed:
         steps.push_back(paint(style, Tone::Warn, fmt::format("{}=>{}", change.before, change.after)));
         break;
@@ -251,9 +258,9 @@ std::vector<std::string> change_lines(const HitDiff& hit, const TerminalStyle& s
       run.push_back(&hit.chain[end++]);
     }
     std::string place = paint(style, Tone::Faint, fmt::format("  ({})", place_of(hit.chain, i, end)));
-    for (auto [kind, word, tone] : {std::tuple{Kind::Renamed, "renamed", Tone::Warn},
-                                    std::tuple{Kind::Removed, "removed", Tone::Bad},
-                                    std::tuple{Kind::Added, "added  ", Tone::Good}}) {
+    for (auto [kind, word, tone] :
+         {std::tuple{Kind::Renamed, "renamed", Tone::Warn}, std::tuple{Kind::Removed, "removed", Tone::Bad},
+          std::tuple{Kind::Added, "added  ", Tone::Good}}) {
       std::string names = names_of(run, kind);
       if (!names.empty()) {
         lines.push_back(fmt::format("{} {}{}", paint(style, tone, word), names, place));
@@ -286,9 +293,10 @@ void append_breakpoint(std::string& out, const BreakpointDiff& breakpoint, const
                        const TerminalStyle& style) {
   std::string name = paint(style, Tone::Strong, breakpoint.breakpoint);
   if (!breakpoint.differs()) {
-    fmt::format_to(std::back_inserter(out), "{}: {}\n", name,
-                   paint(style, Tone::Faint, fmt::format("same ({} hit{})", breakpoint.hits_a,
-                                                         breakpoint.hits_a == 1 ? "" : "s")));
+    fmt::format_to(
+        std::back_inserter(out), "{}: {}\n", name,
+        paint(style, Tone::Faint,
+              fmt::format("same ({} hit{})", breakpoint.hits_a, breakpoint.hits_a == 1 ? "" : "s")));
     return;
   }
   if (breakpoint.hits_a == breakpoint.hits_b) {
@@ -314,7 +322,8 @@ void append_breakpoint(std::string& out, const BreakpointDiff& breakpoint, const
     group->labels.push_back(pair_label(hit));
   }
   for (const HitGroup& group : groups) {
-    std::string where = group.side == 0 ? "" : fmt::format(" only in {}", group.side == 1 ? diff.label_a : diff.label_b);
+    std::string where =
+        group.side == 0 ? "" : fmt::format(" only in {}", group.side == 1 ? diff.label_a : diff.label_b);
     fmt::format_to(std::back_inserter(out), "  hit{} {}{}:\n", group.labels.size() > 1 ? "s" : "",
                    fmt::join(group.labels, ", "), where);
     for (const std::string& line : group.lines) {
@@ -329,14 +338,18 @@ bool HitDiff::chain_differs() const {
   return std::any_of(chain.begin(), chain.end(), [](const FrameChange& c) { return c.kind != Kind::Same; });
 }
 
-bool HitDiff::differs() const { return !paired() || chain_differs() || !values.empty(); }
+bool HitDiff::differs() const {
+  return !paired() || chain_differs() || !values.empty();
+}
 
 bool BreakpointDiff::differs() const {
-  return hits_a != hits_b || std::any_of(hits.begin(), hits.end(), [](const HitDiff& h) { return h.differs(); });
+  return hits_a != hits_b ||
+         std::any_of(hits.begin(), hits.end(), [](const HitDiff& h) { return h.differs(); });
 }
 
 bool TraceDiff::equivalent() const {
-  return std::none_of(breakpoints.begin(), breakpoints.end(), [](const BreakpointDiff& b) { return b.differs(); });
+  return std::none_of(breakpoints.begin(), breakpoints.end(),
+                      [](const BreakpointDiff& b) { return b.differs(); });
 }
 
 std::vector<FrameChange> align_chains(const std::vector<std::string>& a, const std::vector<std::string>& b) {
@@ -347,8 +360,8 @@ std::vector<FrameChange> align_chains(const std::vector<std::string>& a, const s
   auto at = [m](std::size_t i, std::size_t j) { return i * (m + 1) + j; };
   for (std::size_t i = n; i-- > 0;) {
     for (std::size_t j = m; j-- > 0;) {
-      common[at(i, j)] = a[i] == b[j] ? common[at(i + 1, j + 1)] + 1
-                                      : std::max(common[at(i + 1, j)], common[at(i, j + 1)]);
+      common[at(i, j)] =
+          a[i] == b[j] ? common[at(i + 1, j + 1)] + 1 : std::max(common[at(i + 1, j)], common[at(i, j + 1)]);
     }
   }
 
@@ -410,8 +423,8 @@ TraceDiff diff_traces(const trace::Trace& a, const trace::Trace& b) {
   for (const std::string& name : names) {
     std::vector<const Hit*> hits_a = trace::hits_of(a, name);
     std::vector<const Hit*> hits_b = trace::hits_of(b, name);
-    diff.breakpoints.push_back(BreakpointDiff{name, static_cast<int>(hits_a.size()), static_cast<int>(hits_b.size()),
-                                              pair_hits(hits_a, hits_b)});
+    diff.breakpoints.push_back(BreakpointDiff{name, static_cast<int>(hits_a.size()),
+                                              static_cast<int>(hits_b.size()), pair_hits(hits_a, hits_b)});
   }
   return diff;
 }
@@ -436,8 +449,9 @@ std::string format_trace_diff(const TraceDiff& diff, const TerminalStyle& style)
                    paint(style, Tone::Good, "equivalent"), diff.breakpoints.size(),
                    diff.breakpoints.size() == 1 ? "" : "s");
   } else {
-    fmt::format_to(std::back_inserter(out), "{}: {} of {} breakpoints ({})\n", paint(style, Tone::Bad, "different"),
-                   differing.size(), diff.breakpoints.size(), fmt::join(differing, ", "));
+    fmt::format_to(std::back_inserter(out), "{}: {} of {} breakpoints ({})\n",
+                   paint(style, Tone::Bad, "different"), differing.size(), diff.breakpoints.size(),
+                   fmt::join(differing, ", "));
   }
   return out;
 }

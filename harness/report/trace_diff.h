@@ -44,9 +44,12 @@ struct HitDiff {
   std::vector<FrameChange> chain;   // the whole aligned chain, Same steps included
   std::vector<ValueChange> values;  // only the captures that differ
 
+  // True when both traces have this hit.
   bool paired() const { return index_a.has_value() && index_b.has_value(); }
+  // True when some step of `chain` is not Same.
   bool chain_differs() const;
-  bool differs() const;  // unpaired, or the chain or a value differs
+  // True when the hit is unpaired, or its chain or a value differs.
+  bool differs() const;
 };
 
 // One breakpoint in both traces.
@@ -56,6 +59,7 @@ struct BreakpointDiff {
   int hits_b = 0;
   std::vector<HitDiff> hits;  // every hit of both traces, paired where they correspond
 
+  // True when the hit counts differ or some hit differs.
   bool differs() const;
 };
 

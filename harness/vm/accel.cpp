@@ -96,10 +96,11 @@ void write_cached_probe(const std::filesystem::path& file, const std::string& bo
   }
 }
 
-std::string first_line_or(const std::vector<std::string>& lines, std::string_view fallback) {
-  for (const std::string& line : lines) {
-    if (!line.empty()) {
-      return line;
+// The last line that says something (escape-only lines clean to ""), or `fallback`.
+std::string last_line_or(const std::vector<std::string>& lines, std::string_view fallback) {
+  for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
+    if (!it->empty()) {
+      return *it;
     }
   }
   return std::string(fallback);
@@ -165,14 +166,14 @@ Result<KvmProbe> probe_kvm(const std::filesystem::path& probe_kernel, const Acce
     if (!is_probe_verdict(error.kind)) {
       return Error(error).wrap("KVM probe");
     }
-    const std::string last_serial = first_line_or(vm->serial_tail(1), "nothing on the serial console");
+    const std::string last_serial = last_line_or(vm->serial_tail(5), "nothing on the serial console");
     if (error.kind == ErrorKind::Timeout) {
       return KvmProbe{false, fmt::format("the probe kernel did not finish booting under KVM within {:.1f} s "
                                          "(last serial line: {})",
                                          timeout_s, last_serial)};
     }
     return KvmProbe{false, fmt::format("{} under KVM before the probe kernel finished booting ({})",
-                                       vm->describe_exit(), first_line_or(vm->qemu_log_tail(1), last_serial))};
+                                       vm->describe_exit(), last_line_or(vm->qemu_log_tail(5), last_serial))};
   }
   // The first crash line must be the deliberate end of boot, not an Oops that led to it.
   if (vm->panic_line() && vm->panic_line()->find(kProbeMarker) == std::string::npos) {

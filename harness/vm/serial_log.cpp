@@ -93,6 +93,11 @@ std::string clean_serial_line(std::string_view raw) {
 }
 
 bool is_kernel_crash_line(std::string_view line) {
+  // Specific enough to count anywhere: an early panic follows the firmware's "Booting from ROM.."
+  // on the same line, since the firmware prints no newline before the kernel takes the console.
+  if (line.find("Kernel panic - not syncing") != std::string_view::npos) {
+    return true;
+  }
   static constexpr std::array<std::string_view, 5> kMarkers = {
       "Kernel panic - not syncing", "Oops: ", "BUG: ", "kernel BUG at ", "general protection fault",
   };

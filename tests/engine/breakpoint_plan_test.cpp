@@ -70,9 +70,9 @@ TEST(PlanBreakpoints, CollectCommandsEndWithContinueAndIndexTheAnswers) {
   auto plan = plan_breakpoints(scenario, true, false);
   ASSERT_TRUE(plan.ok());
   const CollectPlan& collect = (*plan)[0].collect;
-  ASSERT_EQ(collect.commands.size(), 7u);
+  ASSERT_EQ(collect.commands.size(), 6u);
   EXPECT_EQ(collect.commands[collect.frames], "-stack-list-frames");
-  EXPECT_EQ(collect.commands[collect.arguments], "-stack-list-arguments --simple-values");
+  EXPECT_EQ(collect.arguments, std::string::npos);
   EXPECT_EQ(collect.commands[collect.task_pid], "-data-evaluate-expression $lx_current().pid");
   EXPECT_EQ(collect.commands[collect.task_comm], "-data-evaluate-expression $lx_current().comm");
   EXPECT_EQ(collect.commands[collect.first_capture], "-data-evaluate-expression \"flags & 0x00020000\"");
@@ -95,7 +95,19 @@ TEST(PlanBreakpoints, AllScopeWorksWithoutGdbScripts) {
   auto plan = plan_breakpoints(scenario, false, false);
   ASSERT_TRUE(plan.ok());
   EXPECT_EQ((*plan)[0].collect.task_pid, std::string::npos);
-  EXPECT_EQ((*plan)[0].collect.commands.size(), 3u);
+  EXPECT_EQ((*plan)[0].collect.commands.size(), 2u);
+}
+
+TEST(PlanBreakpoints, CallerArgumentsOnlyWhenAnExpectationReadsThem) {
+  auto scenario = resolved(R"(<scenario name="args"><guest program="mnt_ns_clone"/>
+    <breakpoint function="attach_recursive_mnt"><expect arg="dev_name" frame="path_mount" equals="/myproc"/></breakpoint>
+    <breakpoint function="do_mount"><expect arg="dev_name" equals="proc"/></breakpoint></scenario>)");
+  auto plan = plan_breakpoints(scenario, true, false);
+  ASSERT_TRUE(plan.ok()) << plan.error().to_string();
+  const CollectPlan& callers = (*plan)[0].collect;
+  ASSERT_NE(callers.arguments, std::string::npos);
+  EXPECT_EQ(callers.commands[callers.arguments], "-stack-list-arguments --simple-values");
+  EXPECT_EQ((*plan)[1].collect.arguments, std::string::npos);
 }
 
 TEST(CommFromValue, ReadsTheCStringOfACharArray) {

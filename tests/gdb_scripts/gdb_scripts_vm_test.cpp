@@ -79,7 +79,7 @@ TEST(GdbScriptsVm, HelpersAtTheBindMountOfMntNsClone) {
       "kh-task",
       "kh-dentry-name dest_mp",
       "kh-dentry-name source_mnt->mnt_mountpoint",
-      "output $kh_dentry_name(source_mnt->mnt_root)",
+      "output $kh_dentry_name(source_mnt->mnt.mnt_root)",
       "kh-mount-path source_mnt",
       "kh-mounts",
       "kh-mounts init_task.nsproxy->mnt_ns",

@@ -50,25 +50,30 @@ TEST_F(DiffCommand, DifferentKernelsExitOneAndNameTheChanges) {
   CommandOutput out = kharness({"diff", path("v4.19.json"), path("v6.1.json")});
   EXPECT_EQ(out.exit_code, 1) << out.output;
   EXPECT_EQ(out.output.rfind("A = 4.19.304 (v4.19.json)   B = 6.1.0 (v6.1.json)\n", 0), 0U) << out.output;
-  EXPECT_NE(out.output.find("    renamed _do_fork -> kernel_clone  (between copy_process and __do_sys_clone)\n"),
-            std::string::npos)
+  EXPECT_NE(
+      out.output.find("    renamed _do_fork -> kernel_clone  (between copy_process and __do_sys_clone)\n"),
+      std::string::npos)
       << out.output;
-  EXPECT_NE(out.output.find("    removed ksys_mount  (between do_mount and __do_sys_mount)\n"), std::string::npos);
-  EXPECT_NE(out.output.find("    added   path_mount  (between do_loopback and do_mount)\n"), std::string::npos);
+  EXPECT_NE(out.output.find("    removed ksys_mount  (between do_mount and __do_sys_mount)\n"),
+            std::string::npos);
+  EXPECT_NE(out.output.find("    added   path_mount  (between do_loopback and do_mount)\n"),
+            std::string::npos);
   EXPECT_EQ(out.output.find('\x1b'), std::string::npos) << "no colour when stdout is not a terminal";
 }
 
 TEST_F(DiffCommand, SameTraceExitsZero) {
   CommandOutput out = kharness({"diff", path("v6.1.json"), path("v6.1.json")});
   EXPECT_EQ(out.exit_code, 0) << out.output;
-  EXPECT_NE(out.output.find("\nequivalent: same hits, call chains and values at 3 breakpoints\n"), std::string::npos)
+  EXPECT_NE(out.output.find("\nequivalent: same hits, call chains and values at 3 breakpoints\n"),
+            std::string::npos)
       << out.output;
 }
 
 TEST_F(DiffCommand, ColourOnRequest) {
   CommandOutput out = kharness({"diff", "--color", "always", path("v4.19.json"), path("v6.1.json")});
   EXPECT_EQ(out.exit_code, 1) << out.output;
-  EXPECT_NE(out.output.find("\x1b[33mrenamed\x1b[0m _do_fork -> kernel_clone"), std::string::npos) << out.output;
+  EXPECT_NE(out.output.find("\x1b[33mrenamed\x1b[0m _do_fork -> kernel_clone"), std::string::npos)
+      << out.output;
 }
 
 struct BadInput {

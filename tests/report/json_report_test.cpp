@@ -93,12 +93,16 @@ TEST(JsonReport, GarbledSerialBytesDoNotStopTheWrite) {
   auto dir = TempDir::create("kh-report-test-");
   ASSERT_TRUE(dir.ok());
   engine::RunReport report = testing::timeout_report_61();
-  report.serial_log = "\x1b" "cSeaBIOS\xff\xfe ok\n";
+  report.serial_log =
+      "\x1b"
+      "cSeaBIOS\xff\xfe ok\n";
   std::filesystem::path path = dir->path() / "garbled.json";
   ASSERT_TRUE(write_json_report(report, path).ok());
   auto read = read_json_report(path);
   ASSERT_TRUE(read.ok()) << read.error().to_string();
-  EXPECT_EQ(read->serial_log, "\x1b" "cSeaBIOS\xEF\xBF\xBD\xEF\xBF\xBD ok\n");
+  EXPECT_EQ(read->serial_log,
+            "\x1b"
+            "cSeaBIOS\xEF\xBF\xBD\xEF\xBF\xBD ok\n");
 }
 
 TEST(JsonReport, WriteFailsCleanlyInAMissingDirectory) {
@@ -120,7 +124,9 @@ TEST(JsonReport, ReplacesAnOldReportWhole) {
   ASSERT_TRUE(read.ok()) << read.error().to_string();
   EXPECT_EQ(read->verdict, trace::Verdict::Infra);
   // Only the report is left: no temporary file next to it.
-  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir->path()), std::filesystem::directory_iterator()), 1);
+  EXPECT_EQ(
+      std::distance(std::filesystem::directory_iterator(dir->path()), std::filesystem::directory_iterator()),
+      1);
 }
 
 struct BadFile {
@@ -139,7 +145,8 @@ TEST(JsonReport, BadFilesGiveAOneLineErrorNamingTheFile) {
       {"no-format.json", "{\"verdict\": \"PASS\"}", ErrorKind::Parse, "no \"format\" field"},
       {"future.json", "{\"format\": 99}", ErrorKind::Parse, "format 99 is not supported"},
       {"wrong-type.json", "{\"format\": 1, \"trace\": {\"hits\": 5}}", ErrorKind::Parse, "bad run report"},
-      {"bad-verdict.json", "{\"format\": 1, \"verdict\": \"GREAT\"}", ErrorKind::Parse, "'GREAT' is not a verdict"},
+      {"bad-verdict.json", "{\"format\": 1, \"verdict\": \"GREAT\"}", ErrorKind::Parse,
+       "'GREAT' is not a verdict"},
   };
   auto dir = TempDir::create("kh-report-test-");
   ASSERT_TRUE(dir.ok());

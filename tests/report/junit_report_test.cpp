@@ -107,11 +107,14 @@ TEST(JunitReport, JunitparserReadsSuitesCasesAndCounts) {
   EXPECT_EQ(failure["results"][0]["kind"], "Failure");
   EXPECT_EQ(failure["results"][0]["type"], "FAIL");
   EXPECT_EQ(failure["results"][0]["message"],
-            "expected: copy_process <- kernel_clone <- __do_sys_clone; actual: copy_mnt_ns <- create_new_namespaces "
-            "<- copy_namespaces <- copy_process <- _do_fork <- __do_sys_clone <- __se_sys_clone <- __x64_sys_clone <- "
+            "expected: copy_process <- kernel_clone <- __do_sys_clone; actual: copy_mnt_ns <- "
+            "create_new_namespaces "
+            "<- copy_namespaces <- copy_process <- _do_fork <- __do_sys_clone <- __se_sys_clone <- "
+            "__x64_sys_clone <- "
             "do_syscall_64 <- entry_SYSCALL_64");
   std::string text = failure["results"][0]["text"];
-  EXPECT_NE(text.find("\nexpected: copy_process <- kernel_clone <- __do_sys_clone\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nexpected: copy_process <- kernel_clone <- __do_sys_clone\n"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("\nat:       scenarios/trace_mount.xml:19\n"), std::string::npos) << text;
   EXPECT_NE(seen["suites"][0]["system_out"].get<std::string>().find("KH: exit=0"), std::string::npos);
 
@@ -119,9 +122,11 @@ TEST(JunitReport, JunitparserReadsSuitesCasesAndCounts) {
   EXPECT_EQ(timeout["name"], "run");
   EXPECT_EQ(timeout["results"][0]["kind"], "Error");
   EXPECT_EQ(timeout["results"][0]["type"], "TIMEOUT");
-  EXPECT_EQ(timeout["results"][0]["message"], "timeout in phase guest: the guest did not power off within 60 s");
+  EXPECT_EQ(timeout["results"][0]["message"],
+            "timeout in phase guest: the guest did not power off within 60 s");
   std::string evidence = timeout["results"][0]["text"];
-  EXPECT_NE(evidence.find("  gdb: ^error,msg=\"The program is not being run.\"\n"), std::string::npos) << evidence;
+  EXPECT_NE(evidence.find("  gdb: ^error,msg=\"The program is not being run.\"\n"), std::string::npos)
+      << evidence;
   EXPECT_NE(evidence.find("  reboot: Power down\n"), std::string::npos) << evidence;
 
   const json& infra = seen["suites"][2]["cases"][0];
@@ -139,7 +144,8 @@ TEST(JunitReport, OneRunPerScenarioKeepsThePlainName) {
   EXPECT_NE(xml.find("<testsuite name=\"trace-mount\" tests=\"6\" failures=\"0\" errors=\"0\" skipped=\"0\""),
             std::string::npos)
       << xml;
-  EXPECT_NE(xml.find("<testcase classname=\"trace-mount\" name=\"copy_mnt_ns: newns != 0\" />"), std::string::npos);
+  EXPECT_NE(xml.find("<testcase classname=\"trace-mount\" name=\"copy_mnt_ns: newns != 0\" />"),
+            std::string::npos);
 }
 
 // A run that broke after the matcher ran still says why, next to the expectation results.
@@ -150,14 +156,17 @@ TEST(JunitReport, BrokenRunWithResultsGetsARunCase) {
   report.detail = "gdb (pid 77) killed by signal 11";
   std::string xml = junit_xml({report});
   EXPECT_NE(xml.find("tests=\"7\" failures=\"0\" errors=\"1\""), std::string::npos) << xml;
-  EXPECT_NE(xml.find("<error message=\"gdb (pid 77) killed by signal 11\" type=\"INFRA\">INFRA in phase poweroff"),
-            std::string::npos)
+  EXPECT_NE(
+      xml.find("<error message=\"gdb (pid 77) killed by signal 11\" type=\"INFRA\">INFRA in phase poweroff"),
+      std::string::npos)
       << xml;
 }
 
 TEST(JunitReport, SerialGarbageStaysValidXml) {
   engine::RunReport report = testing::timeout_report_61();
-  report.serial_log = "\x1b" "c\x1b[0mSeaBIOS\r\n\xff\xfe broken \x01 bytes\n\xed\xa0\x80 surrogate\n";
+  report.serial_log =
+      "\x1b"
+      "c\x1b[0mSeaBIOS\r\n\xff\xfe broken \x01 bytes\n\xed\xa0\x80 surrogate\n";
   report.detail = "gdb said \x1b[31mno\x1b[0m";
   auto dir = TempDir::create("kh-junit-test-");
   ASSERT_TRUE(dir.ok());
@@ -166,7 +175,8 @@ TEST(JunitReport, SerialGarbageStaysValidXml) {
   json seen = read_with_junitparser(path);
   ASSERT_TRUE(seen.is_object());
   EXPECT_EQ(seen["suites"][0]["system_out"],
-            "^[c^[[0mSeaBIOS\n\xEF\xBF\xBD\xEF\xBF\xBD broken ^A bytes\n\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD surrogate\n");
+            "^[c^[[0mSeaBIOS\n\xEF\xBF\xBD\xEF\xBF\xBD broken ^A bytes\n\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD "
+            "surrogate\n");
   EXPECT_EQ(seen["suites"][0]["cases"][0]["results"][0]["message"], "gdb said ^[[31mno^[[0m");
 }
 
@@ -179,13 +189,15 @@ TEST(XmlText, KeepsUtf8AndReplacesWhatXmlForbids) {
   const std::vector<XmlTextCase> cases = {
       {"plain \"text\" <tag> & more", "plain \"text\" <tag> & more"},  // pugixml escapes these itself
       {"tab\tnewline\ncr\r", "tab\tnewline\ncr\r"},
-      {"\x1b" "c", "^[c"},
+      {"\x1b"
+       "c",
+       "^[c"},
       {std::string("nul\0byte", 8), "nul^@byte"},
       {"del\x7f", "del^?"},
       {"caf\xc3\xa9 \xe2\x86\x90 \xf0\x9f\x90\xa7", "caf\xc3\xa9 \xe2\x86\x90 \xf0\x9f\x90\xa7"},
-      {"\xc3", "\xEF\xBF\xBD"},              // cut short
+      {"\xc3", "\xEF\xBF\xBD"},                  // cut short
       {"\xc0\xaf", "\xEF\xBF\xBD\xEF\xBF\xBD"},  // overlong '/'
-      {"\xef\xbf\xbe", "\xEF\xBF\xBD"},        // U+FFFE is not a character
+      {"\xef\xbf\xbe", "\xEF\xBF\xBD"},          // U+FFFE is not a character
   };
   for (const XmlTextCase& c : cases) {
     EXPECT_EQ(xml_text(c.input), c.expected) << c.input;

@@ -36,10 +36,14 @@ std::vector<Frame> frames(const std::vector<FrameSpec>& specs) {
 }
 
 std::vector<FrameSpec> clone_chain_419() {
-  return {{"copy_mnt_ns", "fs/namespace.c", 2905},  {"create_new_namespaces", "kernel/nsproxy.c", 75},
-          {"copy_namespaces", "kernel/nsproxy.c", 165}, {"copy_process", "kernel/fork.c", 1916},
-          {"_do_fork", "kernel/fork.c", 2219},       {"__do_sys_clone", "kernel/fork.c", 2326},
-          {"__se_sys_clone", "kernel/fork.c", 2320}, {"__x64_sys_clone", "kernel/fork.c", 2320},
+  return {{"copy_mnt_ns", "fs/namespace.c", 2905},
+          {"create_new_namespaces", "kernel/nsproxy.c", 75},
+          {"copy_namespaces", "kernel/nsproxy.c", 165},
+          {"copy_process", "kernel/fork.c", 1916},
+          {"_do_fork", "kernel/fork.c", 2219},
+          {"__do_sys_clone", "kernel/fork.c", 2326},
+          {"__se_sys_clone", "kernel/fork.c", 2320},
+          {"__x64_sys_clone", "kernel/fork.c", 2320},
           {"do_syscall_64", "arch/x86/entry/common.c", 293},
           {"entry_SYSCALL_64", "arch/x86/entry/entry_64.S", 242}};
 }
@@ -60,10 +64,14 @@ std::vector<FrameSpec> clone_chain_61() {
 }
 
 std::vector<FrameSpec> bind_chain_419() {
-  return {{"attach_recursive_mnt", "fs/namespace.c", 1995}, {"graft_tree", "fs/namespace.c", 2120},
-          {"do_loopback", "fs/namespace.c", 2228},          {"do_mount", "fs/namespace.c", 2819},
-          {"ksys_mount", "fs/namespace.c", 3041},           {"__do_sys_mount", "fs/namespace.c", 3055},
-          {"__se_sys_mount", "fs/namespace.c", 3052},       {"__x64_sys_mount", "fs/namespace.c", 3052},
+  return {{"attach_recursive_mnt", "fs/namespace.c", 1995},
+          {"graft_tree", "fs/namespace.c", 2120},
+          {"do_loopback", "fs/namespace.c", 2228},
+          {"do_mount", "fs/namespace.c", 2819},
+          {"ksys_mount", "fs/namespace.c", 3041},
+          {"__do_sys_mount", "fs/namespace.c", 3055},
+          {"__se_sys_mount", "fs/namespace.c", 3052},
+          {"__x64_sys_mount", "fs/namespace.c", 3052},
           {"do_syscall_64", "arch/x86/entry/common.c", 293},
           {"entry_SYSCALL_64", "arch/x86/entry/entry_64.S", 242}};
 }
@@ -89,7 +97,8 @@ std::vector<FrameSpec> under(std::vector<FrameSpec> inner, const std::vector<Fra
   return inner;
 }
 
-Hit hit(std::string breakpoint, std::vector<FrameSpec> chain, std::vector<CapturedValue> captures, double time_s) {
+Hit hit(std::string breakpoint, std::vector<FrameSpec> chain, std::vector<CapturedValue> captures,
+        double time_s) {
   Hit out;
   out.breakpoint = std::move(breakpoint);
   out.frames = frames(chain);
@@ -108,7 +117,9 @@ trace::Trace numbered(trace::Trace trace) {
   return trace;
 }
 
-CapturedValue newns() { return CapturedValue{"newns", "flags & 0x00020000", "131072", ""}; }
+CapturedValue newns() {
+  return CapturedValue{"newns", "flags & 0x00020000", "131072", ""};
+}
 
 CapturedValue dest(const std::string& address) {
   return CapturedValue{"dest", "dest_mp->m_dentry->d_name.name",
@@ -155,8 +166,9 @@ engine::RunReport base_report(std::string release) {
   engine::RunReport report;
   report.scenario = "trace-mount";
   report.scenario_file = "scenarios/trace_mount.xml";
-  report.description = "\n    A clone(CLONE_NEWNS|...) builds a mount namespace; the child bind-mounts /myproc on\n"
-                       "    /mount_dir_test.\n  ";
+  report.description =
+      "\n    A clone(CLONE_NEWNS|...) builds a mount namespace; the child bind-mounts /myproc on\n"
+      "    /mount_dir_test.\n  ";
   report.kernel_release = release;
   report.kernel_version = std::move(release);
   report.accel = "tcg";
@@ -193,10 +205,10 @@ trace::Trace trace_mount_trace_419() {
                                            {"dest_mnt", "0xffff8880002e9d40"},
                                            {"dest_mp", "0xffff88800031a0d8"},
                                            {"parent_path", "0x0"}};
-  trace.hits.push_back(hit("mnt_set_mountpoint",
-                           under({{"mnt_set_mountpoint", "fs/namespace.c", 836}},
-                                 std::vector<FrameSpec>(bind_chain_419())),
-                           {}, 0.53));
+  trace.hits.push_back(
+      hit("mnt_set_mountpoint",
+          under({{"mnt_set_mountpoint", "fs/namespace.c", 836}}, std::vector<FrameSpec>(bind_chain_419())),
+          {}, 0.53));
   return numbered(std::move(trace));
 }
 
@@ -216,10 +228,10 @@ trace::Trace trace_mount_trace_61() {
   trace.hits.push_back(hit("mnt_set_mountpoint", under(copy_tree, clone_chain_61()), {}, 0.40));
   trace.hits.push_back(hit("attach_recursive_mnt", bind_chain_61(),
                            {dest("0xffff888000402bb8"), source("0xffff8880003fd688")}, 0.47));
-  trace.hits.push_back(hit("mnt_set_mountpoint",
-                           under({{"mnt_set_mountpoint", "fs/namespace.c", 913}},
-                                 std::vector<FrameSpec>(bind_chain_61())),
-                           {}, 0.48));
+  trace.hits.push_back(
+      hit("mnt_set_mountpoint",
+          under({{"mnt_set_mountpoint", "fs/namespace.c", 913}}, std::vector<FrameSpec>(bind_chain_61())), {},
+          0.48));
   return numbered(std::move(trace));
 }
 
@@ -233,20 +245,24 @@ engine::RunReport passing_report_419() {
       result("copy_mnt_ns", "hits", "copy_mnt_ns is hit exactly 1 time(s)", Verdict::Pass, "exactly 1", "1",
              std::nullopt, 13),
       result("copy_mnt_ns", "backtrace",
-             "backtrace has copy_mnt_ns <- create_new_namespaces <- copy_namespaces <- copy_process (from frame 0)",
-             Verdict::Pass, "copy_mnt_ns <- create_new_namespaces <- copy_namespaces <- copy_process (from frame 0)",
-             clone, 0, 14),
-      result("copy_mnt_ns", "backtrace", "backtrace has copy_process <- _do_fork <- __do_sys_clone", Verdict::Pass,
-             "copy_process <- _do_fork <- __do_sys_clone", clone, 0, 16),
+             "backtrace has copy_mnt_ns <- create_new_namespaces <- copy_namespaces <- copy_process (from "
+             "frame 0)",
+             Verdict::Pass,
+             "copy_mnt_ns <- create_new_namespaces <- copy_namespaces <- copy_process (from frame 0)", clone,
+             0, 14),
+      result("copy_mnt_ns", "backtrace", "backtrace has copy_process <- _do_fork <- __do_sys_clone",
+             Verdict::Pass, "copy_process <- _do_fork <- __do_sys_clone", clone, 0, 16),
       result("copy_mnt_ns", "value", "newns != 0", Verdict::Pass, "!= 0", "131072", 0, 24),
       result("attach_recursive_mnt", "hit",
-             "one hit with: backtrace has attach_recursive_mnt <- graft_tree <- do_loopback; dest == \"mount_dir_test\"; "
+             "one hit with: backtrace has attach_recursive_mnt <- graft_tree <- do_loopback; dest == "
+             "\"mount_dir_test\"; "
              "source == \"myproc\"",
              Verdict::Pass,
              "backtrace has attach_recursive_mnt <- graft_tree <- do_loopback; dest == \"mount_dir_test\"; "
              "source == \"myproc\"",
-             "backtrace: " + bind + "; dest: (const unsigned char *) 0xffff88800031a118 \"mount_dir_test\"; "
-             "source: (const unsigned char *) 0xffff8880002fc2f8 \"myproc\"",
+             "backtrace: " + bind +
+                 "; dest: (const unsigned char *) 0xffff88800031a118 \"mount_dir_test\"; "
+                 "source: (const unsigned char *) 0xffff8880002fc2f8 \"myproc\"",
              3, 33),
       result("mnt_set_mountpoint", "hits", "mnt_set_mountpoint is hit at least 3 time(s)", Verdict::Pass,
              "at least 3", "3", std::nullopt, 50),
@@ -260,9 +276,10 @@ engine::RunReport passing_report_419() {
 engine::RunReport failing_report_419() {
   engine::RunReport report = passing_report_419();
   report.verdict = Verdict::Fail;
-  report.results[2] = result("copy_mnt_ns", "backtrace", "backtrace has copy_process <- kernel_clone <- __do_sys_clone",
-                             Verdict::Fail, "copy_process <- kernel_clone <- __do_sys_clone",
-                             trace::format_chain(report.trace.hits[0].frames), 0, 19);
+  report.results[2] =
+      result("copy_mnt_ns", "backtrace", "backtrace has copy_process <- kernel_clone <- __do_sys_clone",
+             Verdict::Fail, "copy_process <- kernel_clone <- __do_sys_clone",
+             trace::format_chain(report.trace.hits[0].frames), 0, 19);
   report.serial_tail = last_lines(report.serial_log, 5);
   return report;
 }
@@ -293,8 +310,9 @@ engine::RunReport infra_report() {
   report.detail = "qemu-system-x86_64 (pid 4242) exited with status 1";
   report.accel = "kvm";
   report.phases.resize(4);
-  report.evidence = {"qemu-system-x86_64: error: failed to set MSR 0x48f to 0x7fffff00036dfb",
-                     "qemu-system-x86_64: ../../target/i386/kvm/kvm.c:3206: kvm_buf_set_msrs: Assertion failed."};
+  report.evidence = {
+      "qemu-system-x86_64: error: failed to set MSR 0x48f to 0x7fffff00036dfb",
+      "qemu-system-x86_64: ../../target/i386/kvm/kvm.c:3206: kvm_buf_set_msrs: Assertion failed."};
   return report;
 }
 

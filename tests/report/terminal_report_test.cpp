@@ -25,33 +25,40 @@ const TerminalStyle kPlainVerbose{false, Verbosity::Verbose};
 TEST(TerminalReport, FailingRunReadsLikeTheGdbSessionChecked) {
   const std::string expected =
       "trace-mount  scenarios/trace_mount.xml\n"
-      "kernel 4.19.304 | accel tcg | scenario 0.01s kernel 0.21s initramfs 0.05s gdb 0.12s boot 1.18s guest 0.84s "
+      "kernel 4.19.304 | accel tcg | scenario 0.01s kernel 0.21s initramfs 0.05s gdb 0.12s boot 1.18s guest "
+      "0.84s "
       "poweroff 0.06s = 2.47s\n"
       "guest exit status 0 | guest results: bind=ok, child_pid=1\n"
       "\n"
       "copy_mnt_ns: 1 hit\n"
-      "  copy_mnt_ns <- create_new_namespaces <- copy_namespaces <- copy_process <- _do_fork <- __do_sys_clone\n"
+      "  copy_mnt_ns <- create_new_namespaces <- copy_namespaces <- copy_process <- _do_fork <- "
+      "__do_sys_clone\n"
       "    flags & 0x00020000 = 131072\n"
       "attach_recursive_mnt: 1 hit\n"
       "  attach_recursive_mnt <- graft_tree <- do_loopback <- do_mount <- ksys_mount <- __do_sys_mount\n"
       "    dest_mp->m_dentry->d_name.name = \"mount_dir_test\"   "
       "source_mnt->mnt_mountpoint->d_name.name = \"myproc\"\n"
       "mnt_set_mountpoint: 3 hits\n"
-      "  mnt_set_mountpoint <- attach_mnt <- copy_tree <- copy_mnt_ns <- create_new_namespaces <- copy_namespaces "
+      "  mnt_set_mountpoint <- attach_mnt <- copy_tree <- copy_mnt_ns <- create_new_namespaces <- "
+      "copy_namespaces "
       "<- copy_process <- _do_fork <- __do_sys_clone x2\n"
-      "  mnt_set_mountpoint <- attach_recursive_mnt <- graft_tree <- do_loopback <- do_mount <- ksys_mount <- "
+      "  mnt_set_mountpoint <- attach_recursive_mnt <- graft_tree <- do_loopback <- do_mount <- ksys_mount "
+      "<- "
       "__do_sys_mount\n"
       "\n"
       "  PASS  copy_mnt_ns: copy_mnt_ns is hit exactly 1 time(s)\n"
-      "  PASS  copy_mnt_ns: backtrace has copy_mnt_ns <- create_new_namespaces <- copy_namespaces <- copy_process "
+      "  PASS  copy_mnt_ns: backtrace has copy_mnt_ns <- create_new_namespaces <- copy_namespaces <- "
+      "copy_process "
       "(from frame 0)\n"
       "  FAIL  copy_mnt_ns: backtrace has copy_process <- kernel_clone <- __do_sys_clone  "
       "(scenarios/trace_mount.xml:19)\n"
       "            expected: copy_process <- kernel_clone <- __do_sys_clone\n"
-      "            actual:   copy_mnt_ns <- create_new_namespaces <- copy_namespaces <- copy_process <- _do_fork <- "
+      "            actual:   copy_mnt_ns <- create_new_namespaces <- copy_namespaces <- copy_process <- "
+      "_do_fork <- "
       "__do_sys_clone <- __se_sys_clone <- __x64_sys_clone <- do_syscall_64 <- entry_SYSCALL_64  (hit #0)\n"
       "  PASS  copy_mnt_ns: newns != 0\n"
-      "  PASS  attach_recursive_mnt: one hit with: backtrace has attach_recursive_mnt <- graft_tree <- do_loopback; "
+      "  PASS  attach_recursive_mnt: one hit with: backtrace has attach_recursive_mnt <- graft_tree <- "
+      "do_loopback; "
       "dest == \"mount_dir_test\"; source == \"myproc\"\n"
       "  PASS  mnt_set_mountpoint: mnt_set_mountpoint is hit at least 3 time(s)\n"
       "\n"
@@ -72,7 +79,8 @@ std::vector<ReportCase> report_cases() {
       {"pass",
        passing_report_419(),
        kPlain,
-       {"  copy_mnt_ns <- create_new_namespaces <- copy_namespaces <- copy_process <- _do_fork <- __do_sys_clone",
+       {"  copy_mnt_ns <- create_new_namespaces <- copy_namespaces <- copy_process <- _do_fork <- "
+        "__do_sys_clone",
         "  PASS  copy_mnt_ns: newns != 0", "PASS: 6 passed, 0 failed"},
        {"serial console", "expected:", "\x1b["}},
       {"pass verbose: every frame, gdb's raw value, the hits",
@@ -84,7 +92,8 @@ std::vector<ReportCase> report_cases() {
         "    hits #1 nsclone[37] 0.42s, #2 nsclone[37] 0.43s",
         "    dest: dest_mp->m_dentry->d_name.name = \"mount_dir_test\"",
         "      gdb: (const unsigned char *) 0xffff88800031a118 \"mount_dir_test\"",
-        "  PASS  copy_mnt_ns: newns != 0  (scenarios/trace_mount.xml:24)", "            actual:   131072  (hit #0)"},
+        "  PASS  copy_mnt_ns: newns != 0  (scenarios/trace_mount.xml:24)",
+        "            actual:   131072  (hit #0)"},
        {"serial console"}},
       {"fail verbose shows the serial tail",
        failing_report_419(),
@@ -94,8 +103,10 @@ std::vector<ReportCase> report_cases() {
       {"timeout: verdict with phase, evidence, serial tail",
        timeout_report_61(),
        kPlain,
-       {"  copy_mnt_ns <- create_new_namespaces <- copy_namespaces <- copy_process <- kernel_clone <- __do_sys_clone",
-        "kernel 6.1.0 | accel tcg | scenario 0.01s kernel 0.21s initramfs 0.05s gdb 0.12s boot 1.18s guest 60.00s "
+       {"  copy_mnt_ns <- create_new_namespaces <- copy_namespaces <- copy_process <- kernel_clone <- "
+        "__do_sys_clone",
+        "kernel 6.1.0 | accel tcg | scenario 0.01s kernel 0.21s initramfs 0.05s gdb 0.12s boot 1.18s guest "
+        "60.00s "
         "= 61.57s",
         "evidence:", "  gdb: ^error,msg=\"The program is not being run.\"", "serial console, last 4 lines:",
         "  KH: exit=0", "TIMEOUT: timeout in phase guest: the guest did not power off within 60 s"},
@@ -121,7 +132,8 @@ TEST(TerminalReport, ShowsWhatEachVerdictNeeds) {
     SCOPED_TRACE(c.name);
     std::string text = format_run_report(c.report, c.style);
     for (const std::string& line : c.lines) {
-      EXPECT_NE(("\n" + text).find("\n" + line + "\n"), std::string::npos) << "missing line: " << line << "\n" << text;
+      EXPECT_NE(("\n" + text).find("\n" + line + "\n"), std::string::npos) << "missing line: " << line << "\n"
+                                                                           << text;
     }
     for (const std::string& absent : c.absent) {
       EXPECT_EQ(text.find(absent), std::string::npos) << "unexpected: " << absent << "\n" << text;
@@ -131,7 +143,10 @@ TEST(TerminalReport, ShowsWhatEachVerdictNeeds) {
 
 TEST(TerminalReport, SerialControlBytesCannotReachTheTerminal) {
   engine::RunReport report = infra_report();
-  report.serial_tail = {"\x1b" "c\x1b[0mSeaBIOS (version 1.16.2)\r", "Booting from ROM..\x07"};
+  report.serial_tail = {
+      "\x1b"
+      "c\x1b[0mSeaBIOS (version 1.16.2)\r",
+      "Booting from ROM..\x07"};
   std::string text = format_run_report(report, kPlain);
   EXPECT_EQ(text.find('\x1b'), std::string::npos);
   EXPECT_EQ(text.find('\x07'), std::string::npos);
@@ -168,7 +183,8 @@ TEST(TerminalReport, DistinctCapturesUnderOneChainAreCounted) {
 TEST(TerminalReport, BreakpointWithoutHitsIsNamed) {
   engine::RunReport report = failing_report_419();
   report.trace.hits.erase(report.trace.hits.begin() + 3);
-  EXPECT_NE(format_run_report(report, kPlain).find("\nattach_recursive_mnt: no counted hits\n"), std::string::npos);
+  EXPECT_NE(format_run_report(report, kPlain).find("\nattach_recursive_mnt: no counted hits\n"),
+            std::string::npos);
 }
 
 struct ChainCase {
@@ -212,7 +228,8 @@ TEST(FormatTotals, CountsEveryVerdictClass) {
   using trace::Verdict;
   EXPECT_EQ(format_totals({}), "0 passed, 0 failed");
   EXPECT_EQ(format_totals(results(std::vector<Verdict>(12, Verdict::Pass))), "12 passed, 0 failed");
-  EXPECT_EQ(format_totals(results({Verdict::Pass, Verdict::Fail, Verdict::Error, Verdict::Timeout, Verdict::Skipped})),
+  EXPECT_EQ(format_totals(
+                results({Verdict::Pass, Verdict::Fail, Verdict::Error, Verdict::Timeout, Verdict::Skipped})),
             "1 passed, 1 failed, 2 errors, 1 skipped");
   EXPECT_EQ(format_totals(results({Verdict::Infra})), "0 passed, 0 failed, 1 error");
 }
@@ -225,7 +242,8 @@ struct ColourCase {
 
 TEST(TerminalStyle, ColourOnlyOnATerminalWithoutNoColor) {
   const std::vector<ColourCase> cases = {
-      {true, nullptr, true}, {true, "", true}, {true, "1", false}, {false, nullptr, false}, {false, "1", false},
+      {true, nullptr, true},   {true, "", true},    {true, "1", false},
+      {false, nullptr, false}, {false, "1", false},
   };
   for (const ColourCase& c : cases) {
     EXPECT_EQ(colour_wanted(c.is_terminal, c.no_color), c.expected)

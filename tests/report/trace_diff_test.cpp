@@ -17,9 +17,15 @@ using testing::trace_mount_trace_61;
 
 const TerminalStyle kPlain{false, Verbosity::Normal};
 
-FrameChange same(const std::string& function) { return FrameChange{Kind::Same, function, function}; }
-FrameChange removed(const std::string& function) { return FrameChange{Kind::Removed, function, {}}; }
-FrameChange added(const std::string& function) { return FrameChange{Kind::Added, {}, function}; }
+FrameChange same(const std::string& function) {
+  return FrameChange{Kind::Same, function, function};
+}
+FrameChange removed(const std::string& function) {
+  return FrameChange{Kind::Removed, function, {}};
+}
+FrameChange added(const std::string& function) {
+  return FrameChange{Kind::Added, {}, function};
+}
 FrameChange renamed(const std::string& before, const std::string& after) {
   return FrameChange{Kind::Renamed, before, after};
 }
@@ -42,7 +48,8 @@ TEST(AlignChains, PairsFramesOnTheLongestCommonSubsequence) {
       {"do_mount calls path_mount; ksys_mount is gone",
        {"do_loopback", "do_mount", "ksys_mount", "__do_sys_mount"},
        {"do_loopback", "path_mount", "do_mount", "__do_sys_mount"},
-       {same("do_loopback"), added("path_mount"), same("do_mount"), removed("ksys_mount"), same("__do_sys_mount")}},
+       {same("do_loopback"), added("path_mount"), same("do_mount"), removed("ksys_mount"),
+        same("__do_sys_mount")}},
       {"more frames on one side of a gap: renames first, then the rest",
        {"do_new_mount", "do_mount", "ksys_mount", "devtmpfsd"},
        {"do_new_mount", "path_mount", "init_mount", "devtmpfs_setup", "devtmpfsd"},
@@ -138,13 +145,14 @@ TEST(DiffTraces, ReportsHitCountsAndValues) {
   EXPECT_FALSE(find(diff, "copy_mnt_ns")->differs());
 
   std::string text = format_trace_diff(diff, kPlain);
-  EXPECT_NE(text.find("\nattach_recursive_mnt: hits 1 -> 2\n"
-                      "  hit #3 vs #3:\n"
-                      "    value   dest: \"mount_dir_test\" -> \"other_dir\"\n"
-                      "  hit #5 only in B:\n"
-                      "    attach_recursive_mnt <- graft_tree <- do_loopback <- do_reconfigure_mnt <- do_mount <- "
-                      "ksys_mount <- __do_sys_mount\n"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find("\nattach_recursive_mnt: hits 1 -> 2\n"
+                "  hit #3 vs #3:\n"
+                "    value   dest: \"mount_dir_test\" -> \"other_dir\"\n"
+                "  hit #5 only in B:\n"
+                "    attach_recursive_mnt <- graft_tree <- do_loopback <- do_reconfigure_mnt <- do_mount <- "
+                "ksys_mount <- __do_sys_mount\n"),
+      std::string::npos)
       << text;
   EXPECT_NE(text.find("\ncopy_mnt_ns: same (1 hit)\n"), std::string::npos) << text;
   EXPECT_NE(text.find("\ndifferent: 1 of 3 breakpoints (attach_recursive_mnt)\n"), std::string::npos) << text;
@@ -178,12 +186,14 @@ TEST(DiffTraces, BreakpointOnlyInOneTrace) {
   EXPECT_EQ(set->hits_a, 3);
   EXPECT_EQ(set->hits_b, 0);
   std::string text = format_trace_diff(diff, kPlain);
-  EXPECT_NE(text.find("\nmnt_set_mountpoint: hits 3 -> 0\n"
-                      "  hits #1, #2 only in A:\n"
-                      "    mnt_set_mountpoint <- attach_mnt <- copy_tree <- copy_mnt_ns <- create_new_namespaces <- "
-                      "copy_namespaces <- copy_process <- _do_fork <- __do_sys_clone\n"
-                      "  hit #4 only in A:\n"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find(
+          "\nmnt_set_mountpoint: hits 3 -> 0\n"
+          "  hits #1, #2 only in A:\n"
+          "    mnt_set_mountpoint <- attach_mnt <- copy_tree <- copy_mnt_ns <- create_new_namespaces <- "
+          "copy_namespaces <- copy_process <- _do_fork <- __do_sys_clone\n"
+          "  hit #4 only in A:\n"),
+      std::string::npos)
       << text;
 }
 
@@ -215,10 +225,11 @@ TEST(FormatTraceDiff, NamesRenamedRemovedAndAddedFrames) {
 TEST(FormatTraceDiff, VerboseShowsTheAlignedChain) {
   std::string text = format_trace_diff(diff_traces(trace_mount_trace_419(), trace_mount_trace_61()),
                                        TerminalStyle{false, Verbosity::Verbose});
-  EXPECT_NE(text.find("\n    attach_recursive_mnt <- graft_tree <- do_loopback <- +path_mount <- do_mount <- "
-                      "-ksys_mount <- __do_sys_mount <- __se_sys_mount <- __x64_sys_mount <- +x64_sys_call <- "
-                      "+do_syscall_x64 <- do_syscall_64 <- entry_SYSCALL_64\n"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find("\n    attach_recursive_mnt <- graft_tree <- do_loopback <- +path_mount <- do_mount <- "
+                "-ksys_mount <- __do_sys_mount <- __se_sys_mount <- __x64_sys_mount <- +x64_sys_call <- "
+                "+do_syscall_x64 <- do_syscall_64 <- entry_SYSCALL_64\n"),
+      std::string::npos)
       << text;
 }
 

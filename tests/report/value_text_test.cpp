@@ -22,7 +22,8 @@ struct ValueCase {
 // Values as gdb 13 prints them on the fixture kernels.
 TEST(ValueText, ShowsCStringsAndComparesWhatSurvivesAReboot) {
   const std::vector<ValueCase> cases = {
-      {"(const unsigned char *) 0xffff88807c55f6f8 \"mount_dir_test\"", "\"mount_dir_test\"", "\"mount_dir_test\""},
+      {"(const unsigned char *) 0xffff88807c55f6f8 \"mount_dir_test\"", "\"mount_dir_test\"",
+       "\"mount_dir_test\""},
       {"0xffff88807c22a128 \"/myproc\"", "\"/myproc\"", "\"/myproc\""},
       {"\"ab\", 'c' <repeats 30 times>, \"d\"...", "\"abccccccccccccccccccccccccccccccd\"...",
        "\"abccccccccccccccccccccccccccccccd\"..."},
@@ -43,7 +44,8 @@ TEST(ValueText, ShowsCStringsAndComparesWhatSurvivesAReboot) {
 }
 
 TEST(ValueText, QuotesControlBytesAsCEscapes) {
-  EXPECT_EQ(quoted_c_string(trace::GdbString{std::string("a\"b\\c\n\x01", 7), false}), "\"a\\\"b\\\\c\\n\\001\"");
+  EXPECT_EQ(quoted_c_string(trace::GdbString{std::string("a\"b\\c\n\x01", 7), false}),
+            "\"a\\\"b\\\\c\\n\\001\"");
   EXPECT_EQ(quoted_c_string(trace::GdbString{"long", true}), "\"long\"...");
 }
 

@@ -1,0 +1,248 @@
+// The trace engine end to end, through the kharness binary, on Debian's 6.1 kernel under TCG:
+// verdicts, guest scoping, every failure class, and that no qemu or gdb outlives a run.
+#include <dirent.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common/child_process.h"
+#include "common/temp_dir.h"
+
+namespace kh {
+namespace {
+
+const std::string kKharness = KH_BINARY_DIR "/kharness";
+const std::string kScenarios = KH_SOURCE_DIR "/tests/engine/scenarios/";
+
+// Makes this test process the reaper of every orphan below it, so that a qemu or gdb that
+// outlives kharness becomes our child and shows up in children_left().
+class EngineVmTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0); }
+
+  void TearDown() override {
+    std::vector<std::string> left = children_left();
+    EXPECT_TRUE(left.empty()) << "processes outlived kharness: " << ::testing::PrintToString(left);
+    for (pid_t pid : child_pids()) {
+      ::kill(pid, SIGKILL);
+    }
+  }
+
+  // Pids of our direct children (after kharness was reaped: the orphans it left).
+  static std::set<pid_t> child_pids() {
+    std::set<pid_t> pids;
+    DIR* tasks = ::opendir("/proc/self/task");
+    if (tasks == nullptr) {
+      return pids;
+    }
+    while (dirent* task = ::readdir(tasks)) {
+      if (task->d_name[0] == '.') continue;
+      std::ifstream children(std::string("/proc/self/task/") + task->d_name + "/children");
+      pid_t pid;
+      while (children >> pid) pids.insert(pid);
+    }
+    ::closedir(tasks);
+    return pids;
+  }
+
+  static std::vector<std::string> children_left() {
+    std::vector<std::string> left;
+    for (pid_t pid : child_pids()) {
+      std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+      std::string name;
+      std::getline(comm, name);
+      left.push_back(name + "[" + std::to_string(pid) + "]");
+    }
+    return left;
+  }
+
+  static CommandOutput run(std::vector<std::string> args, std::chrono::seconds limit = std::chrono::seconds(240)) {
+    ChildSpec spec;
+    spec.argv = {kKharness, "run", "--accel", "tcg"};
+    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+    spec.env = {{"NO_COLOR", "1"}};
+    auto output = run_command(spec, Deadline::in(limit));
+    EXPECT_TRUE(output.ok()) << (output.ok() ? "" : output.error().to_string());
+    return output.ok() ? *output : CommandOutput{};
+  }
+
+  static nlohmann::json read_json(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    return nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  }
+};
+
+// A running `kharness run -v` whose stderr is read line by line, to act at a given phase.
+struct BackgroundRun {
+  ChildProcess child;
+  std::string stderr_text;
+
+  static BackgroundRun start(const std::string& scenario, std::vector<std::string> extra = {}) {
+    ChildSpec spec;
+    spec.argv = {kKharness, "run", "--accel", "tcg", "-v", scenario};
+    spec.argv.insert(spec.argv.end(), extra.begin(), extra.end());
+    spec.stdout_mode = Stdio::Null;
+    spec.stderr_mode = Stdio::Pipe;
+    spec.own_process_group = false;  // signals go to kharness itself, as from a shell's kill
+    auto child = ChildProcess::spawn(spec);
+    EXPECT_TRUE(child.ok());
+    return BackgroundRun{std::move(*child), {}};
+  }
+
+  // Reads kharness's stderr until it contains `text`; false at EOF or the deadline.
+  bool wait_for_stderr(std::string_view text, Deadline deadline) {
+    char buffer[4096];
+    while (stderr_text.find(text) == std::string::npos) {
+      const int fd = child.stderr_fd();
+      auto ready = wait_readable(std::span<const int>(&fd, 1), deadline);
+      if (!ready.ok()) return false;
+      ssize_t n = ::read(fd, buffer, sizeof buffer);
+      if (n <= 0) return false;
+      stderr_text.append(buffer, static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+
+  // The pid of kharness's qemu child, or -1.
+  pid_t qemu_pid() const {
+    DIR* proc = ::opendir("/proc");
+    pid_t found = -1;
+    while (dirent* entry = ::readdir(proc)) {
+      pid_t pid = std::atoi(entry->d_name);
+      if (pid <= 0) continue;
+      std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+      std::string line;
+      std::getline(stat, line);
+      auto close = line.rfind(')');
+      if (close == std::string::npos || line.find("(qemu-system-x86") == std::string::npos) continue;
+      std::istringstream rest(line.substr(close + 2));
+      std::string state;
+      pid_t parent = 0;
+      rest >> state >> parent;
+      if (parent == child.pid()) found = pid;
+    }
+    ::closedir(proc);
+    return found;
+  }
+};
+
+TEST_F(EngineVmTest, CorrectExpectationsPassAndTheJsonHoldsTheTrace) {
+  TempDir dir = std::move(TempDir::create("kh-engine-test-")).value();
+  const auto json_path = dir.path() / "trace.json";
+  CommandOutput out = run({kScenarios + "bind-path.xml", "--json", json_path.string()});
+  EXPECT_EQ(out.exit_code, 0) << out.output;
+  EXPECT_NE(out.output.find("PASS"), std::string::npos) << out.output;
+  nlohmann::json report = read_json(json_path);
+  ASSERT_FALSE(report.is_discarded());
+  EXPECT_EQ(report["verdict"], "PASS");
+  EXPECT_EQ(report["accel"], "tcg");
+  EXPECT_FALSE(report["kernel_release"].get<std::string>().empty());
+  ASSERT_GE(report["trace"]["hits"].size(), 3u);
+  for (const auto& hit : report["trace"]["hits"]) {
+    EXPECT_EQ(hit["task_comm"], "mnt_ns_clone");
+    EXPECT_GT(hit["task_pid"].get<int>(), 1);
+    ASSERT_FALSE(hit["frames"].empty());
+    EXPECT_EQ(hit["frames"][0]["func"], hit["breakpoint"]);
+    // Trailing ?? frames are dropped.
+    EXPECT_NE(hit["frames"].back()["func"], "??");
+  }
+  EXPECT_FALSE(report["phases"].empty());
+}
+
+TEST_F(EngineVmTest, WrongFrameAndWrongStringFailWithExpectedAndActual) {
+  CommandOutput out = run({kScenarios + "wrong-expectations.xml"});
+  EXPECT_EQ(out.exit_code, 1) << out.output;
+  EXPECT_NE(out.output.find("FAIL"), std::string::npos) << out.output;
+  EXPECT_NE(out.output.find("no_such_caller"), std::string::npos) << out.output;
+  EXPECT_NE(out.output.find("not_the_mount_dir"), std::string::npos) << out.output;
+  // The actual value of the closest hit is shown next to the expected one.
+  EXPECT_NE(out.output.find("mount_dir_test"), std::string::npos) << out.output;
+  EXPECT_NE(out.output.find("do_loopback"), std::string::npos) << out.output;
+}
+
+TEST_F(EngineVmTest, GuestScopeSeesOnlyTheGuestAndScopeAllAlsoSeesInit) {
+  TempDir dir = std::move(TempDir::create("kh-engine-test-")).value();
+  CommandOutput guest = run({kScenarios + "scope-guest.xml", "--json", (dir.path() / "guest.json").string()});
+  EXPECT_EQ(guest.exit_code, 0) << guest.output;
+  nlohmann::json guest_report = read_json(dir.path() / "guest.json");
+  ASSERT_EQ(guest_report["trace"]["hits"].size(), 2u);
+  for (const auto& hit : guest_report["trace"]["hits"]) {
+    EXPECT_EQ(hit["task_comm"], "mnt_ns_clone");
+  }
+
+  CommandOutput all = run({kScenarios + "scope-all.xml", "--json", (dir.path() / "all.json").string()});
+  EXPECT_EQ(all.exit_code, 0) << all.output;
+  nlohmann::json all_report = read_json(dir.path() / "all.json");
+  std::set<std::string> comms;
+  for (const auto& hit : all_report["trace"]["hits"]) {
+    comms.insert(hit["task_comm"].get<std::string>());
+  }
+  EXPECT_TRUE(comms.count("mnt_ns_clone")) << ::testing::PrintToString(comms);
+  EXPECT_GE(comms.size(), 2u) << "init's own mounts should be counted too: " << ::testing::PrintToString(comms);
+}
+
+TEST_F(EngineVmTest, UnknownFunctionIsAnErrorBeforeTheVmBoots) {
+  CommandOutput out = run({kScenarios + "unknown-function.xml", "-v"});
+  EXPECT_EQ(out.exit_code, 2) << out.output;
+  EXPECT_NE(out.output.find("no_such_kernel_function"), std::string::npos) << out.output;
+  EXPECT_NE(out.output.find("unknown-function.xml:6"), std::string::npos) << out.output;
+  EXPECT_EQ(out.output.find("kharness: boot"), std::string::npos) << out.output;
+}
+
+TEST_F(EngineVmTest, HangingGuestTimesOutInPhaseGuestExit) {
+  CommandOutput out = run({kScenarios + "hang.xml", "--timeout", "12"});
+  EXPECT_EQ(out.exit_code, 4) << out.output;
+  EXPECT_NE(out.output.find("TIMEOUT"), std::string::npos) << out.output;
+  EXPECT_NE(out.output.find("guest exit"), std::string::npos) << out.output;
+  // The serial log tail comes with anything but PASS.
+  EXPECT_NE(out.output.find("KH-START"), std::string::npos) << out.output;
+}
+
+TEST_F(EngineVmTest, KernelPanicIsInfraWithThePanicLine) {
+  CommandOutput out = run({kScenarios + "bind-path.xml", "--append", "rdinit=/no/such/init init=/no/such/init"});
+  EXPECT_EQ(out.exit_code, 3) << out.output;
+  EXPECT_NE(out.output.find("INFRA"), std::string::npos) << out.output;
+  EXPECT_NE(out.output.find("Kernel panic"), std::string::npos) << out.output;
+}
+
+TEST_F(EngineVmTest, QemuKilledMidRunIsInfra) {
+  BackgroundRun run = BackgroundRun::start(kScenarios + "hang.xml", {"--timeout", "60"});
+  ASSERT_TRUE(run.wait_for_stderr("kharness: boot", Deadline::in(std::chrono::seconds(90)))) << run.stderr_text;
+  pid_t qemu = run.qemu_pid();
+  ASSERT_GT(qemu, 0);
+  ASSERT_EQ(::kill(qemu, SIGKILL), 0);
+  auto state = run.child.wait(Deadline::in(std::chrono::seconds(30)));
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(run.child.exit_code(), 3);
+}
+
+TEST_F(EngineVmTest, SigintMidRunEndsEverything) {
+  BackgroundRun run = BackgroundRun::start(kScenarios + "hang.xml", {"--timeout", "60"});
+  ASSERT_TRUE(run.wait_for_stderr("kharness: boot", Deadline::in(std::chrono::seconds(90)))) << run.stderr_text;
+  ASSERT_GT(run.qemu_pid(), 0);
+  ::kill(run.child.pid(), SIGINT);
+  auto state = run.child.wait(Deadline::in(std::chrono::seconds(30)));
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(run.child.exit_code(), 130);
+}
+
+TEST_F(EngineVmTest, TwoRunsAtOnceBothPass) {
+  BackgroundRun first = BackgroundRun::start(kScenarios + "bind-path.xml");
+  BackgroundRun second = BackgroundRun::start(kScenarios + "bind-path.xml");
+  ASSERT_TRUE(first.child.wait(Deadline::in(std::chrono::seconds(240))).ok());
+  ASSERT_TRUE(second.child.wait(Deadline::in(std::chrono::seconds(240))).ok());
+  EXPECT_EQ(first.child.exit_code(), 0);
+  EXPECT_EQ(second.child.exit_code(), 0);
+}
+
+}  // namespace
+}  // namespace kh
