@@ -12,7 +12,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?=
 
-.PHONY: all deps configure build test test-unit test-vm test-sanitize bench trace-mount format clean
+.PHONY: all deps configure build test test-unit test-vm test-sanitize fuzz bench trace-mount format clean
 
 all: build
 
@@ -27,9 +27,11 @@ configure: $(BUILD_DIR)/CMakeCache.txt
 build: deps configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
+# Everything: all tests (unit and VM), the unit tests again under ASan+UBSan, a short fuzz run.
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure $(CTEST_FLAGS)
 	$(MAKE) --no-print-directory test-sanitize
+	$(MAKE) --no-print-directory fuzz
 
 test-unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -L unit $(CTEST_FLAGS)
@@ -42,6 +44,11 @@ test-sanitize: deps
 	cmake -S . -B $(ASAN_BUILD_DIR) -DKH_WERROR=ON -DKH_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
 	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
 	cd $(ASAN_BUILD_DIR) && ctest --output-on-failure -L unit $(CTEST_FLAGS)
+
+# The MI parser under libFuzzer (clang) for FUZZ_SECONDS, seeded with the fixture transcripts.
+FUZZ_SECONDS ?= 30
+fuzz: deps
+	tests/fuzz/run-fuzz.sh $(FUZZ_SECONDS)
 
 bench: build
 	@cmake --build $(BUILD_DIR) --target bench

@@ -36,15 +36,16 @@ int run_list() {
     if (date.size() > 10) {
       date[10] = ' ';
     }
-    fmt::print("{}  {:<12}  {:<9}  {}  {}\n", build.key, build.release, human_size(kernel::entry_size(build)), date,
-               build.source);
+    fmt::print("{}  {:<12}  {:<9}  {}  {}\n", build.key, build.release, human_size(kernel::entry_size(build)),
+               date, build.source);
   }
   return kExitPass;
 }
 
 int run_clean(const std::string& key, bool all) {
   if (all == !key.empty()) {
-    print_error(make_error(ErrorKind::Config, "kernel clean: give either a KEY (see `kharness kernel list`) or --all"));
+    print_error(make_error(ErrorKind::Config,
+                           "kernel clean: give either a KEY (see `kharness kernel list`) or --all"));
     return kExitError;
   }
   if (all) {

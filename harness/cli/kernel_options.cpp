@@ -9,9 +9,9 @@ void add_kernel_options(CLI::App& sub, kernel::KernelRequest& request) {
   auto* source = sub.add_option("--kernel-source", request.source_tree,
                                 "Build this kernel tree (out of tree: the tree is never modified)")
                      ->option_text("DIR");
-  auto* tarball = sub.add_option("--kernel-tarball", request.tarball,
-                                 "Build from this linux-X.Y.Z.tar.{xz,gz}")
-                      ->option_text("FILE");
+  auto* tarball =
+      sub.add_option("--kernel-tarball", request.tarball, "Build from this linux-X.Y.Z.tar.{xz,gz}")
+          ->option_text("FILE");
   auto* version = sub.add_option("--kernel-version", request.version,
                                  "Download linux X.Y.Z from kernel.org (checksum verified; mirror: "
                                  "$KHARNESS_KERNEL_MIRROR)")

@@ -137,7 +137,9 @@ Result<ChildProcess> ChildProcess::spawn(const ChildSpec& spec) {
 
   bp::environment env = boost::this_process::environment();
   for (const auto& [key, value] : spec.env) {
-    env[key] = value;
+    // Not env[key]: Boost 1.74's operator[] compares the key against shorter entries past their
+    // end (ASan: heap-buffer-overflow); set() checks the lengths first.
+    env.set(key, value);
   }
   std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
   std::filesystem::path cwd = spec.cwd.empty() ? std::filesystem::current_path() : spec.cwd;

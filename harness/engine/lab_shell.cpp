@@ -11,7 +11,7 @@
 #include "common/temp_dir.h"
 #include "engine/breakpoint_plan.h"
 #include "engine/gdb_setup.h"
-#include "image/initramfs.h"
+#include "engine/guest_image.h"
 #include "trace/scenario.h"
 #include "vm/qemu_vm.h"
 
@@ -60,23 +60,6 @@ std::string shell_script(const trace::ResolvedScenario& scenario, const kernel::
 
 }  // namespace
 
-Result<std::filesystem::path> build_guest_image(const trace::ResolvedScenario& scenario,
-                                                const std::filesystem::path& dir) {
-  image::InitramfsSpec spec;
-  spec.guest = scenario.guest.program;
-  spec.args = scenario.guest.args;
-  spec.output = dir / "initramfs.cpio.gz";
-  Status built = image::build_initramfs(spec);
-  if (!built.ok()) {
-    Error error = std::move(built).error();
-    if (error.location.empty()) {
-      error.location = scenario.guest.location;
-    }
-    return error;
-  }
-  return spec.output;
-}
-
 vm::VmSpec vm_spec_for(const RunOptions& options, const kernel::KernelBuild& kernel,
                        const std::filesystem::path& initramfs, vm::Accel accel) {
   vm::VmSpec spec;
@@ -106,7 +89,7 @@ Result<int> run_lab_shell(const RunOptions& options) {
   KH_ASSIGN_OR_RETURN(std::vector<PlannedBreakpoint> plan,
                       plan_breakpoints(resolved, !kernel.gdb_scripts.empty(), accel == vm::Accel::Kvm));
   KH_ASSIGN_OR_RETURN(TempDir work_dir, TempDir::create("kharness-shell-"));
-  KH_ASSIGN_OR_RETURN(std::filesystem::path initramfs, build_guest_image(resolved, work_dir.path()));
+  KH_ASSIGN_OR_RETURN(std::filesystem::path initramfs, build_guest_image(resolved));
   KH_ASSIGN_OR_RETURN(vm::QemuVm vm, vm::QemuVm::start(vm_spec_for(options, kernel, initramfs, accel)));
 
   const std::filesystem::path script = work_dir.path() / "shell.gdb";

@@ -15,10 +15,6 @@ namespace kh::engine {
 // same error kinds as a run's preparation (Config for a bad scenario, Symbol, Process, ...).
 Result<int> run_lab_shell(const RunOptions& options);
 
-// Builds the guest image of a resolved scenario into `dir`; errors carry the scenario's file:line.
-Result<std::filesystem::path> build_guest_image(const trace::ResolvedScenario& scenario,
-                                                const std::filesystem::path& dir);
-
 // The VM of a run: the kernel and image, the accelerator and the options' memory/cpus/append.
 vm::VmSpec vm_spec_for(const RunOptions& options, const kernel::KernelBuild& kernel,
                        const std::filesystem::path& initramfs, vm::Accel accel);

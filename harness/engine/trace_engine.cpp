@@ -8,9 +8,9 @@
 #include <utility>
 
 #include "common/deadline.h"
-#include "common/temp_dir.h"
 #include "engine/breakpoint_plan.h"
 #include "engine/gdb_setup.h"
+#include "engine/guest_image.h"
 #include "engine/hit_collector.h"
 #include "engine/lab_shell.h"
 #include "image/initramfs.h"
@@ -130,8 +130,7 @@ class TraceRun {
   }
 
   Status build_image() {
-    KH_ASSIGN_OR_RETURN(work_dir_, TempDir::create("kharness-run-"));
-    KH_ASSIGN_OR_RETURN(initramfs_, build_guest_image(resolved_, work_dir_->path()));
+    KH_ASSIGN_OR_RETURN(initramfs_, build_guest_image(resolved_));
     mark_phase("initramfs");
     return {};
   }
@@ -468,7 +467,6 @@ class TraceRun {
   trace::Scenario scenario_;
   trace::ResolvedScenario resolved_;
   kernel::KernelBuild kernel_;
-  std::optional<TempDir> work_dir_;
   std::filesystem::path initramfs_;
   vm::Accel accel_ = vm::Accel::Tcg;
   bool have_gdb_scripts_ = false;

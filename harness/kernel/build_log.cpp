@@ -22,14 +22,16 @@ std::string format_elapsed(Clock::duration elapsed) {
   return fmt::format("{}m{:02}s", seconds / 60, seconds % 60);
 }
 
-bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
+bool contains(std::string_view text, std::string_view part) {
+  return text.find(part) != std::string_view::npos;
+}
 
 }  // namespace
 
 bool is_error_line(std::string_view line) {
-  return contains(line, ": error:") || contains(line, ": fatal error:") || contains(line, "undefined reference") ||
-         contains(line, "*** ") || line.starts_with("tar: ") || line.starts_with("xz: ") ||
-         line.starts_with("gzip: ");
+  return contains(line, ": error:") || contains(line, ": fatal error:") ||
+         contains(line, "undefined reference") || contains(line, "*** ") || line.starts_with("tar: ") ||
+         line.starts_with("xz: ") || line.starts_with("gzip: ");
 }
 
 BuildProgress::BuildProgress(bool enabled, std::string title)
@@ -42,7 +44,9 @@ BuildProgress::~BuildProgress() {
   }
 }
 
-void BuildProgress::set_title(std::string title) { title_ = std::move(title); }
+void BuildProgress::set_title(std::string title) {
+  title_ = std::move(title);
+}
 
 void BuildProgress::set_phase(std::string_view phase) {
   phase_ = std::string(phase);
@@ -141,7 +145,8 @@ Status BuildLog::run(std::string_view step, const ChildSpec& spec) {
       write_all(chunk);
       pending.append(chunk);
       std::size_t start = 0;
-      for (std::size_t newline; (newline = pending.find('\n', start)) != std::string::npos; start = newline + 1) {
+      for (std::size_t newline; (newline = pending.find('\n', start)) != std::string::npos;
+           start = newline + 1) {
         take_line(std::string_view(pending).substr(start, newline - start));
       }
       pending.erase(0, start);

@@ -13,7 +13,8 @@ namespace {
 constexpr std::string_view kVersionsHeader = "# kharness-versions:";
 
 std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
+    text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
     text.remove_suffix(1);
   }
@@ -138,7 +139,8 @@ Result<std::vector<ConfigFragment>> read_version_fragments(const std::filesystem
     }
   }
   if (ec) {
-    return make_error(ErrorKind::Config, "cannot list config fragments in {}: {}", dir.string(), ec.message());
+    return make_error(ErrorKind::Config, "cannot list config fragments in {}: {}", dir.string(),
+                      ec.message());
   }
   std::sort(paths.begin(), paths.end());
   std::vector<ConfigFragment> selected;
@@ -169,9 +171,9 @@ std::vector<ConfigEntry> merge_fragments(std::span<const ConfigFragment> fragmen
 
 std::string ConfigMismatch::describe() const {
   std::string wanted_line = fmt::format("{} ({})", wanted.to_line(), wanted.origin);
-  std::string found = actual ? fmt::format("CONFIG_{}={}", wanted.name, *actual)
-                             : (in_config ? fmt::format("'# CONFIG_{} is not set'", wanted.name)
-                                          : std::string("nothing"));
+  std::string found =
+      actual ? fmt::format("CONFIG_{}={}", wanted.name, *actual)
+             : (in_config ? fmt::format("'# CONFIG_{} is not set'", wanted.name) : std::string("nothing"));
   switch (reason) {
     case Reason::Dropped:
       return fmt::format("{}: dropped by olddefconfig (dependencies not met?), .config has {}", wanted_line,

@@ -23,7 +23,8 @@ Result<std::string> compiler_identity() {
   spec.env = {{"LC_ALL", "C"}};
   auto output = run_command(spec, Deadline::in(std::chrono::seconds(30)));
   if (!output || output->exit_code != 0) {
-    return make_error(ErrorKind::Build, "gcc does not run (`gcc --version` failed): install it with `make deps`");
+    return make_error(ErrorKind::Build,
+                      "gcc does not run (`gcc --version` failed): install it with `make deps`");
   }
   return output->output.substr(0, output->output.find('\n'));
 }
@@ -50,8 +51,10 @@ Result<RequestFragments> read_request_fragments(const KernelRequest& request) {
   RequestFragments fragments;
   auto base = read_fragment(dir / "base.config");
   if (!base) {
-    return make_error(ErrorKind::Config, "kharness's base config fragment is missing ({}): set KHARNESS_DATA_DIR "
-                      "to the kharness source tree", (dir / "base.config").string());
+    return make_error(ErrorKind::Config,
+                      "kharness's base config fragment is missing ({}): set KHARNESS_DATA_DIR "
+                      "to the kharness source tree",
+                      (dir / "base.config").string());
   }
   fragments.base = std::move(*base);
   KH_ASSIGN_OR_RETURN(fragments.per_version, read_version_fragments(dir));
@@ -64,16 +67,16 @@ Result<RequestFragments> read_request_fragments(const KernelRequest& request) {
 
 void keep_failed_log(const KernelCache& cache, const std::string& key, const BuildLog& log, Error& error) {
   std::error_code ec;
-  std::filesystem::copy_file(log.path(), cache.failed_log_path(key), std::filesystem::copy_options::overwrite_existing,
-                             ec);
+  std::filesystem::copy_file(log.path(), cache.failed_log_path(key),
+                             std::filesystem::copy_options::overwrite_existing, ec);
   if (!ec) {
     error.details.push_back("full log: " + cache.failed_log_path(key).string());
   }
 }
 
-Result<KernelBuild> build_and_store(const KernelCache& cache, const std::string& key, const SourceIdentity& source,
-                                    const RequestFragments& fragments, const std::string& compiler,
-                                    BuildProgress& progress) {
+Result<KernelBuild> build_and_store(const KernelCache& cache, const std::string& key,
+                                    const SourceIdentity& source, const RequestFragments& fragments,
+                                    const std::string& compiler, BuildProgress& progress) {
   cache.remove_stale_temps(key);
   KH_ASSIGN_OR_RETURN(TempDir work, TempDir::create(KernelCache::temp_prefix(key), cache.kernels_dir()));
   KH_ASSIGN_OR_RETURN(BuildLog log, BuildLog::create(work.path() / "build.log", progress));
@@ -147,6 +150,8 @@ Result<KernelBuild> provide_kernel(const KernelRequest& request) {
   }
   const std::string key = compute_cache_key(key_inputs);
   if (auto hit = cache.load_entry(cache.entry_dir(key))) {
+    // Entries made before kharness indexed vmlinux get their index once, here.
+    KH_TRY(ensure_gdb_index(hit->vmlinux));
     return *hit;
   }
 
@@ -161,7 +166,9 @@ Result<KernelBuild> provide_kernel(const KernelRequest& request) {
   return build_and_store(cache, key, source, fragments, compiler, progress);
 }
 
-std::vector<KernelBuild> list_kernels() { return KernelCache(kh::cache_dir()).list(); }
+std::vector<KernelBuild> list_kernels() {
+  return KernelCache(kh::cache_dir()).list();
+}
 
 Result<std::optional<KernelBuild>> find_cached_kernel(const KernelVersionRange& range) {
   std::optional<KernelBuild> best;
@@ -170,6 +177,9 @@ Result<std::optional<KernelBuild>> find_cached_kernel(const KernelVersionRange& 
     if (range.contains(build.version) && (!best || best->version < build.version)) {
       best = std::move(build);
     }
+  }
+  if (best) {
+    KH_TRY(ensure_gdb_index(best->vmlinux));
   }
   return best;
 }
@@ -185,10 +195,12 @@ Result<KernelBuild> remove_kernel(const std::string& key) {
     }
   }
   if (matches.empty()) {
-    return make_error(ErrorKind::Config, "no kernel in the cache has the key '{}' (see `kharness kernel list`)", key);
+    return make_error(ErrorKind::Config,
+                      "no kernel in the cache has the key '{}' (see `kharness kernel list`)", key);
   }
   if (matches.size() > 1) {
-    return make_error(ErrorKind::Config, "'{}' is the start of {} keys: give more of it", key, matches.size());
+    return make_error(ErrorKind::Config, "'{}' is the start of {} keys: give more of it", key,
+                      matches.size());
   }
   const std::filesystem::path dir = matches.front();
   const std::string full_key = dir.filename().string();
@@ -201,7 +213,8 @@ Result<KernelBuild> remove_kernel(const std::string& key) {
   }
   KH_ASSIGN_OR_RETURN(auto lock, FileLock::try_acquire(cache.lock_path(full_key)));
   if (!lock) {
-    return make_error(ErrorKind::Io, "kernel {} is being built right now: try again when that build ends", full_key);
+    return make_error(ErrorKind::Io, "kernel {} is being built right now: try again when that build ends",
+                      full_key);
   }
   // Renamed first, so that a half-removed entry is never seen under its key.
   std::filesystem::path doomed = cache.kernels_dir() / (KernelCache::temp_prefix(full_key) + "removing");
@@ -230,7 +243,8 @@ Result<std::uintmax_t> remove_all_kernels() {
       // Every build, extraction and download holds one of these locks while it runs.
       KH_ASSIGN_OR_RETURN(auto lock, FileLock::try_acquire(item.path()));
       if (!lock) {
-        return make_error(ErrorKind::Io, "a kernel build or download is running ({} is locked): try again when it ends",
+        return make_error(ErrorKind::Io,
+                          "a kernel build or download is running ({} is locked): try again when it ends",
                           item.path().string());
       }
       locks.push_back(std::move(*lock));
@@ -238,8 +252,8 @@ Result<std::uintmax_t> remove_all_kernels() {
   }
   std::uintmax_t freed = 0;
   for (const auto& path : items) {
-    std::uintmax_t size = std::filesystem::is_directory(path, ec) ? directory_size(path)
-                                                                   : std::filesystem::file_size(path, ec);
+    std::uintmax_t size =
+        std::filesystem::is_directory(path, ec) ? directory_size(path) : std::filesystem::file_size(path, ec);
     freed += ec ? 0 : size;
     std::filesystem::remove_all(path, ec);
     if (ec) {
@@ -249,6 +263,8 @@ Result<std::uintmax_t> remove_all_kernels() {
   return freed;
 }
 
-std::uintmax_t entry_size(const KernelBuild& build) { return directory_size(build.dir); }
+std::uintmax_t entry_size(const KernelBuild& build) {
+  return directory_size(build.dir);
+}
 
 }  // namespace kh::kernel

@@ -18,25 +18,26 @@ inline constexpr const char* kDefaultDebianPackage = "linux-source-6.1";
 
 // How the user asked for a kernel; exactly one source is used (default: Debian's linux-source-6.1).
 struct KernelRequest {
-  std::filesystem::path source_tree;     // --kernel-source DIR
-  std::filesystem::path tarball;         // --kernel-tarball FILE
-  std::string version;                   // --kernel-version X.Y.Z (kernel.org)
-  std::string debian_package;            // --kernel-package linux-source-6.1 (default when none given)
+  std::filesystem::path source_tree;  // --kernel-source DIR
+  std::filesystem::path tarball;      // --kernel-tarball FILE
+  std::string version;                // --kernel-version X.Y.Z (kernel.org)
+  std::string debian_package;         // --kernel-package linux-source-6.1 (default when none given)
   std::vector<std::filesystem::path> extra_fragments;  // --config FRAGMENT...
-  bool progress = false;                 // show progress on a terminal
+  bool progress = false;                               // show progress on a terminal
 };
 
 // A finished, verified cache entry.
 struct KernelBuild {
   std::string key;
-  std::filesystem::path dir;          // the cache entry
+  std::filesystem::path dir;  // the cache entry
   std::filesystem::path vmlinux, bzimage, config;
-  std::filesystem::path gdb_scripts;  // the vmlinux-gdb.py to `source` in gdb (works from the cache entry alone), empty if the kernel has none
+  std::filesystem::path gdb_scripts;  // the vmlinux-gdb.py to `source` in gdb (works from the cache entry
+                                      // alone), empty if the kernel has none
   std::string release;                // `make kernelrelease`, e.g. "6.1.192"
   kh::KernelVersion version;
-  std::string source;                 // where it came from, for people: "debian linux-source-6.1 6.1.192-2"
-  std::string built_at;               // UTC, ISO 8601
-  std::filesystem::path build_log;    // the full log of the build
+  std::string source;               // where it came from, for people: "debian linux-source-6.1 6.1.192-2"
+  std::string built_at;             // UTC, ISO 8601
+  std::filesystem::path build_log;  // the full log of the build
 };
 
 // Returns the cache entry for the request: a hit in well under a second, else extracts or

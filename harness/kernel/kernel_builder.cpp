@@ -13,6 +13,7 @@
 #include <system_error>
 #include <thread>
 
+#include "common/child_process.h"
 #include "common/unique_fd.h"
 
 namespace kh::kernel {
@@ -24,10 +25,14 @@ constexpr auto kQuickStepTimeout = std::chrono::minutes(5);
 // `make trace-mount`) and of the user's shell kept away from kbuild.
 ChildSpec make_command(const BuildInputs& inputs, std::vector<std::string> targets) {
   ChildSpec spec;
-  spec.argv = {"make", "-C", inputs.source.path.string(), "O=" + (inputs.work_dir / "obj").string(),
-               std::string("ARCH=") + kKernelArch, "CROSS_COMPILE="};
+  spec.argv = {"make",
+               "-C",
+               inputs.source.path.string(),
+               "O=" + (inputs.work_dir / "obj").string(),
+               std::string("ARCH=") + kKernelArch,
+               "CROSS_COMPILE="};
   spec.argv.insert(spec.argv.end(), targets.begin(), targets.end());
-  spec.env = {{"MAKEFLAGS", ""}, {"MFLAGS", ""}, {"MAKELEVEL", ""}, {"KCONFIG_CONFIG", ".config"},
+  spec.env = {{"MAKEFLAGS", ""},     {"MFLAGS", ""}, {"MAKELEVEL", ""}, {"KCONFIG_CONFIG", ".config"},
               {"KBUILD_OUTPUT", ""}, {"LC_ALL", "C"}};
   return spec;
 }
@@ -43,7 +48,8 @@ Result<std::vector<ConfigEntry>> read_config(const std::filesystem::path& path) 
 }
 
 Status verify_final_config(const BuildInputs& inputs, BuildLog& log) {
-  KH_ASSIGN_OR_RETURN(std::vector<ConfigEntry> final_config, read_config(inputs.work_dir / "obj" / ".config"));
+  KH_ASSIGN_OR_RETURN(std::vector<ConfigEntry> final_config,
+                      read_config(inputs.work_dir / "obj" / ".config"));
   std::vector<ConfigEntry> wanted = merge_fragments(inputs.fragments);
   // Scanning every Kconfig file takes a moment: only done when an option is missing.
   std::optional<std::vector<std::string>> symbols;
@@ -59,10 +65,10 @@ Status verify_final_config(const BuildInputs& inputs, BuildLog& log) {
     log.note(fmt::format("verify: all {} fragment options are in the final .config", wanted.size()));
     return {};
   }
-  Error error = make_error(ErrorKind::Config, "{} option{} of the config fragments {} not in the final .config of linux {}",
-                           mismatches.size(), mismatches.size() == 1 ? "" : "s",
-                           mismatches.size() == 1 ? "is" : "are",
-                           inputs.source.version.to_string() + inputs.source.version.suffix);
+  Error error = make_error(
+      ErrorKind::Config, "{} option{} of the config fragments {} not in the final .config of linux {}",
+      mismatches.size(), mismatches.size() == 1 ? "" : "s", mismatches.size() == 1 ? "is" : "are",
+      inputs.source.version.to_string() + inputs.source.version.suffix);
   for (const auto& mismatch : mismatches) {
     error.details.push_back(mismatch.describe());
     log.note("verify: " + mismatch.describe());
@@ -106,7 +112,8 @@ Status copy_python_files(const std::filesystem::path& from, const std::filesyste
     std::filesystem::create_directories(target.parent_path(), ec);
     std::filesystem::copy_file(path, target, std::filesystem::copy_options::overwrite_existing, ec);
     if (ec) {
-      return make_error(ErrorKind::Io, "cannot copy {} to {}: {}", path.string(), target.string(), ec.message());
+      return make_error(ErrorKind::Io, "cannot copy {} to {}: {}", path.string(), target.string(),
+                        ec.message());
     }
   }
   if (ec) {
@@ -135,7 +142,8 @@ Status copy_into_entry(const std::filesystem::path& from, const std::filesystem:
 
 // The gdb helper scripts, self-contained in the entry: vmlinux-gdb.py puts the folder
 // scripts/gdb next to itself on Python's path, so that layout is kept.
-Result<std::filesystem::path> stage_gdb_scripts(const BuildInputs& inputs, const std::filesystem::path& entry) {
+Result<std::filesystem::path> stage_gdb_scripts(const BuildInputs& inputs,
+                                                const std::filesystem::path& entry) {
   const std::filesystem::path obj = inputs.work_dir / "obj";
   std::error_code ec;
   if (!std::filesystem::exists(obj / "scripts" / "gdb" / "linux" / "constants.py", ec)) {
@@ -176,8 +184,7 @@ Result<bool> elf_has_section(const std::filesystem::path& file, std::string_view
     return make_error(ErrorKind::Parse, "{} is not a 64-bit ELF file", file.string());
   }
   std::vector<Elf64_Shdr> sections(header.e_shnum);
-  if (!sections.empty() &&
-      !read_at(sections.data(), sections.size() * sizeof(Elf64_Shdr), header.e_shoff)) {
+  if (!sections.empty() && !read_at(sections.data(), sections.size() * sizeof(Elf64_Shdr), header.e_shoff)) {
     return make_error(ErrorKind::Parse, "{}: truncated section headers", file.string());
   }
   if (header.e_shstrndx >= sections.size()) {
@@ -219,7 +226,8 @@ Result<KernelBuild> build_kernel(const BuildInputs& inputs, BuildLog& log, Build
   progress.set_phase("configuring");
   KH_TRY(log.run("tinyconfig", make_command(inputs, {"tinyconfig"})));
   ChildSpec merge;
-  merge.argv = {"sh", (inputs.source.path / "scripts" / "kconfig" / "merge_config.sh").string(), "-m", "-O",
+  merge.argv = {"sh",         (inputs.source.path / "scripts" / "kconfig" / "merge_config.sh").string(),
+                "-m",         "-O",
                 obj.string(), (obj / ".config").string()};
   for (const auto& fragment : inputs.fragments) {
     merge.argv.push_back(std::filesystem::absolute(fragment.path).string());
@@ -257,11 +265,53 @@ Result<KernelBuild> build_kernel(const BuildInputs& inputs, BuildLog& log, Build
   }
   KH_ASSIGN_OR_RETURN(bool has_dwarf, elf_has_section(build.vmlinux, ".debug_info"));
   if (!has_dwarf) {
-    return make_error(ErrorKind::Symbol, "the built vmlinux has no .debug_info section: gdb could not trace it");
+    return make_error(ErrorKind::Symbol,
+                      "the built vmlinux has no .debug_info section: gdb could not trace it");
   }
   KH_ASSIGN_OR_RETURN(build.gdb_scripts, stage_gdb_scripts(inputs, entry));
+  progress.set_phase("indexing");
+  KH_TRY(ensure_gdb_index(build.vmlinux));
   log.note(fmt::format("built linux {} ({} files compiled)", build.release, progress.compiled_files()));
   return build;
+}
+
+Status ensure_gdb_index(const std::filesystem::path& vmlinux) {
+  KH_ASSIGN_OR_RETURN(bool indexed, elf_has_section(vmlinux, ".gdb_index"));
+  if (indexed) {
+    return {};
+  }
+  std::error_code ec;
+  const std::filesystem::path copy =
+      vmlinux.parent_path() / fmt::format(".{}.indexing-{}", vmlinux.filename().string(), ::getpid());
+  std::filesystem::copy_file(vmlinux, copy, std::filesystem::copy_options::overwrite_existing, ec);
+  if (ec) {
+    return make_error(ErrorKind::Io, "cannot copy {} to index it: {}", vmlinux.string(), ec.message());
+  }
+  auto remove_copy = [&copy]() {
+    std::error_code ignored;
+    std::filesystem::remove(copy, ignored);
+  };
+  ChildSpec spec;
+  spec.argv = {"gdb-add-index", copy.string()};
+  auto indexed_run = run_command(spec, Deadline::in(std::chrono::minutes(5)));
+  if (!indexed_run.ok()) {
+    remove_copy();
+    return std::move(indexed_run).error().wrap("gdb-add-index");
+  }
+  KH_ASSIGN_OR_RETURN(bool has_index, elf_has_section(copy, ".gdb_index"));
+  if (indexed_run->exit_code != 0 || !has_index) {
+    remove_copy();
+    Error error = make_error(ErrorKind::Build, "gdb-add-index could not index {} (exit status {})",
+                             vmlinux.string(), indexed_run->exit_code);
+    error.details.push_back(indexed_run->output);
+    return error;
+  }
+  std::filesystem::rename(copy, vmlinux, ec);
+  if (ec) {
+    remove_copy();
+    return make_error(ErrorKind::Io, "cannot replace {}: {}", vmlinux.string(), ec.message());
+  }
+  return {};
 }
 
 }  // namespace kh::kernel

@@ -23,7 +23,7 @@ struct BuildInputs {
   std::string key;
   SourceTree source;
   std::vector<ConfigFragment> fragments;  // in merge order: base, per-version, the request's
-  std::filesystem::path work_dir;  // an empty folder on the cache's file system: obj/ and entry/
+  std::filesystem::path work_dir;         // an empty folder on the cache's file system: obj/ and entry/
   int jobs = 1;
 };
 
@@ -42,6 +42,13 @@ bool has_scripts_gdb_target(const std::filesystem::path& source_tree);
 // True when the ELF file has a section of that name (".debug_info"). ErrorKind::Io when the file
 // cannot be read, ErrorKind::Parse when it is not a 64-bit ELF file.
 Result<bool> elf_has_section(const std::filesystem::path& file, std::string_view section);
+
+// Gives `vmlinux` a .gdb_index section (gdb-add-index) unless it has one. Without the index gdb
+// expands DWARF for seconds at the first lookup of a kernel type ($lx_current(), a backtrace with
+// arguments); with it, the same lookup takes milliseconds. Atomic: the index is added to a private
+// copy that then replaces the file, so a reader never sees a half-written vmlinux. Fails with
+// ErrorKind::Process/Build (gdb-add-index missing or failing) or Io.
+Status ensure_gdb_index(const std::filesystem::path& vmlinux);
 
 // The jobs for `make -j`: $KHARNESS_KERNEL_JOBS, else the number of CPUs.
 int default_build_jobs();

@@ -158,7 +158,8 @@ Result<KernelBuild> KernelCache::publish(const std::filesystem::path& staged, co
   }
   std::filesystem::rename(staged, target, ec);
   if (ec) {
-    return make_error(ErrorKind::Io, "cannot move the build into the cache at {}: {}", target.string(), ec.message());
+    return make_error(ErrorKind::Io, "cannot move the build into the cache at {}: {}", target.string(),
+                      ec.message());
   }
   auto published = load_entry(target);
   if (!published) {
@@ -185,8 +186,8 @@ void KernelCache::remove_stale_temps(const std::string& key) const {
 std::uintmax_t directory_size(const std::filesystem::path& dir) {
   std::uintmax_t total = 0;
   std::error_code ec;
-  std::filesystem::recursive_directory_iterator it(dir, std::filesystem::directory_options::skip_permission_denied,
-                                                   ec);
+  std::filesystem::recursive_directory_iterator it(
+      dir, std::filesystem::directory_options::skip_permission_denied, ec);
   for (; !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
     if (it->is_regular_file(ec) && !it->is_symlink(ec)) {
       total += it->file_size(ec);

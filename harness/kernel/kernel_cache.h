@@ -31,7 +31,7 @@ inline constexpr std::size_t kKeyLength = 16;
 
 // Everything a build depends on, as text.
 struct CacheKeyInputs {
-  std::string source_identity;  // "tarball:<sha256>", "tree:<path>:git:<head>:<diff hash>", ...
+  std::string source_identity;              // "tarball:<sha256>", "tree:<path>:git:<head>:<diff hash>", ...
   std::vector<std::string> fragment_texts;  // in merge order, every candidate fragment
   std::string compiler;                     // `gcc --version`, first line
   std::string arch;                         // "x86_64"
@@ -51,7 +51,9 @@ class KernelCache {
   std::filesystem::path sources_dir() const { return root_ / "kernel-sources"; }
   std::filesystem::path downloads_dir() const { return root_ / "kernel-downloads"; }
   std::filesystem::path entry_dir(const std::string& key) const { return kernels_dir() / key; }
-  std::filesystem::path lock_path(const std::string& key) const { return kernels_dir() / ("." + key + ".lock"); }
+  std::filesystem::path lock_path(const std::string& key) const {
+    return kernels_dir() / ("." + key + ".lock");
+  }
   std::filesystem::path failed_log_path(const std::string& key) const {
     return kernels_dir() / (key + ".failed.log");
   }

@@ -94,7 +94,8 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
   return bytes.size();
 }
 
-int on_progress(void* user, curl_off_t total, curl_off_t now, curl_off_t /*ul_total*/, curl_off_t /*ul_now*/) {
+int on_progress(void* user, curl_off_t total, curl_off_t now, curl_off_t /*ul_total*/,
+                curl_off_t /*ul_now*/) {
   auto* transfer = static_cast<Transfer*>(user);
   if (interrupted()) {
     return 1;
@@ -107,7 +108,8 @@ int on_progress(void* user, curl_off_t total, curl_off_t now, curl_off_t /*ul_to
       fmt::print(stderr, "\r\033[Kdownloading {}: {:.1f} / {:.1f} MiB", transfer->name,
                  static_cast<double>(now) / kMiB, static_cast<double>(total) / kMiB);
     } else {
-      fmt::print(stderr, "\r\033[Kdownloading {}: {:.1f} MiB", transfer->name, static_cast<double>(now) / kMiB);
+      fmt::print(stderr, "\r\033[Kdownloading {}: {:.1f} MiB", transfer->name,
+                 static_cast<double>(now) / kMiB);
     }
     std::fflush(stderr);
   }
@@ -150,7 +152,8 @@ Status fetch(const std::string& url, Transfer& transfer) {
     return make_error(ErrorKind::Interrupted, "download of {} interrupted", url);
   }
   if (transfer.too_large) {
-    return make_error(ErrorKind::Network, "{} is larger than {} bytes: not a checksum list", url, kMaxSumsBytes);
+    return make_error(ErrorKind::Network, "{} is larger than {} bytes: not a checksum list", url,
+                      kMaxSumsBytes);
   }
   if (transfer.write_failed) {
     return make_error(ErrorKind::Io, "cannot write the download of {}: {}", url, std::strerror(errno));
@@ -170,15 +173,19 @@ std::string KernelOrgRelease::name() const {
   return patch == 0 ? fmt::format("{}.{}", major, minor) : fmt::format("{}.{}.{}", major, minor, patch);
 }
 
-std::string KernelOrgRelease::tarball_name() const { return fmt::format("linux-{}.tar.xz", name()); }
+std::string KernelOrgRelease::tarball_name() const {
+  return fmt::format("linux-{}.tar.xz", name());
+}
 
-std::string KernelOrgRelease::folder() const { return fmt::format("v{}.x", major); }
+std::string KernelOrgRelease::folder() const {
+  return fmt::format("v{}.x", major);
+}
 
 Result<KernelOrgRelease> parse_kernel_org_version(std::string_view text) {
   auto bad = [&]() {
-    return make_error(ErrorKind::Config,
-                      "--kernel-version '{}' is not a kernel.org release: expected X.Y or X.Y.Z, e.g. 4.19.304",
-                      text);
+    return make_error(
+        ErrorKind::Config,
+        "--kernel-version '{}' is not a kernel.org release: expected X.Y or X.Y.Z, e.g. 4.19.304", text);
   };
   std::string_view rest = text;
   KernelOrgRelease release;
@@ -254,7 +261,8 @@ Result<std::filesystem::path> download_kernel_tarball(const KernelOrgRelease& re
   }
   const std::string filename = release.tarball_name();
   const std::filesystem::path target = downloads_dir / filename;
-  KH_ASSIGN_OR_RETURN(FileLock lock, FileLock::acquire(downloads_dir / ("." + filename + ".lock"), Deadline::never()));
+  KH_ASSIGN_OR_RETURN(FileLock lock,
+                      FileLock::acquire(downloads_dir / ("." + filename + ".lock"), Deadline::never()));
   if (std::filesystem::is_regular_file(target, ec)) {
     return target;
   }

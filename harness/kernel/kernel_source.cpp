@@ -24,8 +24,10 @@ constexpr std::size_t kSourceDirLength = 16;
 constexpr auto kToolTimeout = std::chrono::seconds(120);
 
 std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' || text.back() == '\n')) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
+    text.remove_prefix(1);
+  while (!text.empty() &&
+         (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' || text.back() == '\n')) {
     text.remove_suffix(1);
   }
   return text;
@@ -43,7 +45,8 @@ std::optional<std::string> read_file(const std::filesystem::path& path) {
 
 // The sha256 of a tarball, remembered in the cache by path, size and mtime: hashing Debian's
 // 130 MiB tarball takes about half a second, a cache hit must not.
-Result<std::string> memoized_sha256(const std::filesystem::path& file, const std::filesystem::path& memo_path) {
+Result<std::string> memoized_sha256(const std::filesystem::path& file,
+                                    const std::filesystem::path& memo_path) {
   struct stat st {};
   if (::stat(file.c_str(), &st) != 0) {
     return make_error(ErrorKind::Config, "{}: no such file", file.string());
@@ -97,7 +100,8 @@ Result<std::optional<std::pair<std::string, std::string>>> git_state(const std::
   if (!head || head->exit_code != 0) {
     return std::optional<std::pair<std::string, std::string>>();
   }
-  KH_ASSIGN_OR_RETURN(CommandOutput diff, run_git(dir, {"diff", "HEAD", "--binary", "--no-ext-diff", "--", "."}));
+  KH_ASSIGN_OR_RETURN(CommandOutput diff,
+                      run_git(dir, {"diff", "HEAD", "--binary", "--no-ext-diff", "--", "."}));
   KH_ASSIGN_OR_RETURN(CommandOutput untracked,
                       run_git(dir, {"ls-files", "--others", "--exclude-standard", "-z", "--", "."}));
   if (diff.exit_code != 0 || untracked.exit_code != 0) {
@@ -119,7 +123,8 @@ Result<std::optional<std::pair<std::string, std::string>>> git_state(const std::
     }
     changes = sha.hex_digest();
   }
-  return std::optional<std::pair<std::string, std::string>>(std::pair(std::string(trim(head->output)), changes));
+  return std::optional<std::pair<std::string, std::string>>(
+      std::pair(std::string(trim(head->output)), changes));
 }
 
 // Outside git: a hash of every file's path, size and mtime. An edit changes the mtime, and this
@@ -127,8 +132,8 @@ Result<std::optional<std::pair<std::string, std::string>>> git_state(const std::
 Result<std::string> tree_stat_hash(const std::filesystem::path& dir) {
   std::vector<std::string> records;
   std::error_code ec;
-  std::filesystem::recursive_directory_iterator it(dir, std::filesystem::directory_options::skip_permission_denied,
-                                                   ec);
+  std::filesystem::recursive_directory_iterator it(
+      dir, std::filesystem::directory_options::skip_permission_denied, ec);
   for (; !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
     if (it->path().filename() == ".git") {
       it.disable_recursion_pending();
@@ -166,7 +171,8 @@ Result<SourceIdentity> identify_tree(const std::filesystem::path& requested) {
   KH_ASSIGN_OR_RETURN(auto git, git_state(dir));
   if (git) {
     const auto& [head, changes] = *git;
-    source.identity = fmt::format("tree:{}:git:{}:{}", dir.string(), head, changes.empty() ? "clean" : changes);
+    source.identity =
+        fmt::format("tree:{}:git:{}:{}", dir.string(), head, changes.empty() ? "clean" : changes);
     source.description = fmt::format("tree {} (git {}{})", dir.string(), head.substr(0, 12),
                                      changes.empty() ? "" : ", with local changes");
   } else {
@@ -208,16 +214,19 @@ bool valid_debian_package(std::string_view name) {
 
 Result<SourceIdentity> identify_debian_package(const std::string& package, const KernelCache& cache) {
   if (!valid_debian_package(package)) {
-    return make_error(ErrorKind::Config, "--kernel-package '{}' is not a Debian kernel source package name "
-                      "(expected linux-source-X.Y, e.g. linux-source-6.1)", package);
+    return make_error(ErrorKind::Config,
+                      "--kernel-package '{}' is not a Debian kernel source package name "
+                      "(expected linux-source-X.Y, e.g. linux-source-6.1)",
+                      package);
   }
   std::filesystem::path tarball = std::filesystem::path("/usr/src") / (package + ".tar.xz");
   std::error_code ec;
   if (!std::filesystem::is_regular_file(tarball, ec)) {
-    return make_error(ErrorKind::Config,
-                      "Debian package {} is not installed (no {}): run `make deps` or `apt-get install {}`, or "
-                      "use --kernel-source DIR, --kernel-tarball FILE or --kernel-version X.Y.Z",
-                      package, tarball.string(), package);
+    return make_error(
+        ErrorKind::Config,
+        "Debian package {} is not installed (no {}): run `make deps` or `apt-get install {}`, or "
+        "use --kernel-source DIR, --kernel-tarball FILE or --kernel-version X.Y.Z",
+        package, tarball.string(), package);
   }
   std::string description = "debian " + package;
   ChildSpec dpkg;
@@ -292,24 +301,27 @@ Result<KernelVersion> check_kernel_tree(const std::filesystem::path& dir) {
   }
   auto makefile = read_file(dir / "Makefile");
   if (!makefile) {
-    return make_error(ErrorKind::Config, "{} is not a kernel source tree: it has no top-level Makefile", dir.string());
+    return make_error(ErrorKind::Config, "{} is not a kernel source tree: it has no top-level Makefile",
+                      dir.string());
   }
   auto version = parse_makefile_version(*makefile);
   if (!version) {
-    return make_error(ErrorKind::Config, "{} is not a kernel source tree: its Makefile has no VERSION/PATCHLEVEL",
-                      dir.string());
+    return make_error(ErrorKind::Config,
+                      "{} is not a kernel source tree: its Makefile has no VERSION/PATCHLEVEL", dir.string());
   }
   for (const char* needed : {"Kconfig", "scripts/kconfig/merge_config.sh", "arch/x86/Makefile"}) {
     if (!std::filesystem::exists(dir / needed, ec)) {
-      return make_error(ErrorKind::Config, "{} is not a kernel source tree: {} is missing", dir.string(), needed);
+      return make_error(ErrorKind::Config, "{} is not a kernel source tree: {} is missing", dir.string(),
+                        needed);
     }
   }
   for (const char* built : {".config", "include/config"}) {
     if (std::filesystem::exists(dir / built, ec)) {
-      return make_error(ErrorKind::Config,
-                        "{} is configured in place ({} exists): kharness builds out of tree and never modifies "
-                        "the tree; run `make mrproper` in it or use a clean copy",
-                        dir.string(), built);
+      return make_error(
+          ErrorKind::Config,
+          "{} is configured in place ({} exists): kharness builds out of tree and never modifies "
+          "the tree; run `make mrproper` in it or use a clean copy",
+          dir.string(), built);
     }
   }
   return version;
@@ -319,8 +331,9 @@ Result<SourceIdentity> identify_source(const KernelRequest& request, const Kerne
   int given = (request.source_tree.empty() ? 0 : 1) + (request.tarball.empty() ? 0 : 1) +
               (request.version.empty() ? 0 : 1) + (request.debian_package.empty() ? 0 : 1);
   if (given > 1) {
-    return make_error(ErrorKind::Config,
-                      "give only one of --kernel-source, --kernel-tarball, --kernel-version and --kernel-package");
+    return make_error(
+        ErrorKind::Config,
+        "give only one of --kernel-source, --kernel-tarball, --kernel-version and --kernel-package");
   }
   if (!request.source_tree.empty()) {
     return identify_tree(request.source_tree);
@@ -330,12 +343,13 @@ Result<SourceIdentity> identify_source(const KernelRequest& request, const Kerne
   }
   if (!request.version.empty()) {
     KH_ASSIGN_OR_RETURN(KernelOrgRelease release, parse_kernel_org_version(request.version));
-    KH_ASSIGN_OR_RETURN(std::filesystem::path tarball,
-                        download_kernel_tarball(release, cache.downloads_dir(), kernel_mirror(), request.progress));
+    KH_ASSIGN_OR_RETURN(
+        std::filesystem::path tarball,
+        download_kernel_tarball(release, cache.downloads_dir(), kernel_mirror(), request.progress));
     return identify_tarball(tarball, cache, "kernel.org linux-" + release.name());
   }
-  return identify_debian_package(request.debian_package.empty() ? kDefaultDebianPackage : request.debian_package,
-                                 cache);
+  return identify_debian_package(
+      request.debian_package.empty() ? kDefaultDebianPackage : request.debian_package, cache);
 }
 
 Result<SourceTree> prepare_source_tree(const SourceIdentity& source, const KernelCache& cache, BuildLog& log,
@@ -346,10 +360,9 @@ Result<SourceTree> prepare_source_tree(const SourceIdentity& source, const Kerne
   }
   const std::string name = source.sha256.substr(0, kSourceDirLength);
   const std::filesystem::path extracted = cache.sources_dir() / name;
-  KH_ASSIGN_OR_RETURN(FileLock lock, FileLock::acquire(cache.sources_dir() / ("." + name + ".lock"), Deadline::never(),
-                                                       [&] {
-                                                         progress.set_phase("waiting for another extraction");
-                                                       }));
+  KH_ASSIGN_OR_RETURN(FileLock lock,
+                      FileLock::acquire(cache.sources_dir() / ("." + name + ".lock"), Deadline::never(),
+                                        [&] { progress.set_phase("waiting for another extraction"); }));
   std::error_code ec;
   if (!std::filesystem::is_directory(extracted, ec)) {
     // Leftovers of a killed extraction of the same tarball: ours to remove under the lock.
@@ -374,16 +387,18 @@ Result<SourceTree> prepare_source_tree(const SourceIdentity& source, const Kerne
           reason = line.substr(13);
         }
       }
-      return make_error(ErrorKind::Config, "cannot extract kernel tarball {}: {}", source.path.string(), reason);
+      return make_error(ErrorKind::Config, "cannot extract kernel tarball {}: {}", source.path.string(),
+                        reason);
     }
     auto version = check_kernel_tree(tree_in(partial.path()));
     if (!version) {
-      return make_error(ErrorKind::Config, "kernel tarball {} holds no kernel source tree ({})", source.path.string(),
-                        version.error().message);
+      return make_error(ErrorKind::Config, "kernel tarball {} holds no kernel source tree ({})",
+                        source.path.string(), version.error().message);
     }
     std::filesystem::rename(partial.path(), extracted, ec);
     if (ec) {
-      return make_error(ErrorKind::Io, "cannot move the extracted sources to {}: {}", extracted.string(), ec.message());
+      return make_error(ErrorKind::Io, "cannot move the extracted sources to {}: {}", extracted.string(),
+                        ec.message());
     }
     partial.release();
   }

@@ -98,8 +98,8 @@ bool is_kernel_crash_line(std::string_view line) {
   if (line.find("Kernel panic - not syncing") != std::string_view::npos) {
     return true;
   }
-  static constexpr std::array<std::string_view, 5> kMarkers = {
-      "Kernel panic - not syncing", "Oops: ", "BUG: ", "kernel BUG at ", "general protection fault",
+  static constexpr std::array<std::string_view, 4> kMarkers = {
+      "Oops: ", "BUG: ", "kernel BUG at ", "general protection fault",
   };
   // The kernel starts these lines itself, after an optional "[    1.234567] " timestamp; anywhere
   // else (a guest's "DEBUG: ...") they are not the kernel's.

@@ -43,9 +43,9 @@ class SerialLog {
 // control characters except tabs.
 std::string clean_serial_line(std::string_view raw);
 
-// True for the lines the kernel prints when it dies: "Kernel panic - not syncing: ...",
-// "Oops: ...", "BUG: ...", "kernel BUG at ...", "general protection fault..." (at the start of
-// the line, after an optional printk timestamp).
+// True for the lines the kernel prints when it dies: "Kernel panic - not syncing: ..." anywhere in
+// the line; "Oops: ...", "BUG: ...", "kernel BUG at ...", "general protection fault..." at its
+// start, after an optional printk timestamp.
 bool is_kernel_crash_line(std::string_view line);
 
 }  // namespace kh::vm

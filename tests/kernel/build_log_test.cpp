@@ -40,7 +40,8 @@ TEST(BuildLog, KeepsTheOutputAndCountsCompiledFiles) {
   BuildProgress progress(false, "test");
   auto log = BuildLog::create(dir->path() / "build.log", progress);
   ASSERT_TRUE(log.ok());
-  auto ran = log->run("build", shell("echo '  CC      a.o'; echo '  CC      b.o' >&2; printf '  AS      c.o'"));
+  auto ran =
+      log->run("build", shell("echo '  CC      a.o'; echo '  CC      b.o' >&2; printf '  AS      c.o'"));
   ASSERT_TRUE(ran.ok()) << ran.error().to_string();
   EXPECT_EQ(progress.compiled_files(), 3);
   std::string text = testing::read_file(dir->path() / "build.log");

@@ -41,15 +41,17 @@ TEST(CacheKey, EveryInputChangesTheKey) {
   add("source", [](CacheKeyInputs& in) { in.source_identity = "tarball:" + std::string(64, 'b'); });
   add("compiler", [](CacheKeyInputs& in) { in.compiler = "gcc (Debian 13.2.0) 13.2.0"; });
   add("arch", [](CacheKeyInputs& in) { in.arch = "x86"; });
-  add("framing", [](CacheKeyInputs& in) { in.fragment_texts = {"CONFIG_A=y\ndwarf-choice.config\n", "CONFIG_B=y\n"}; });
+  add("framing", [](CacheKeyInputs& in) {
+    in.fragment_texts = {"CONFIG_A=y\ndwarf-choice.config\n", "CONFIG_B=y\n"};
+  });
   for (const auto& [what, inputs] : variants) {
     EXPECT_NE(compute_cache_key(inputs), key) << what;
   }
 }
 
 // A staged entry with the files a ready entry needs.
-KernelBuild stage_entry(const std::filesystem::path& staged, const std::string& key, const std::string& release,
-                        const std::string& built_at) {
+KernelBuild stage_entry(const std::filesystem::path& staged, const std::string& key,
+                        const std::string& release, const std::string& built_at) {
   write_file(staged / "vmlinux", "ELF");
   write_file(staged / "bzImage", "bz");
   write_file(staged / "config", "CONFIG_64BIT=y\n");
@@ -83,7 +85,8 @@ class KernelCacheTest : public ::testing::Test {
 
   KernelCache cache() const { return KernelCache(root_->path()); }
 
-  Result<KernelBuild> publish(const std::string& key, const std::string& release, const std::string& built_at) {
+  Result<KernelBuild> publish(const std::string& key, const std::string& release,
+                              const std::string& built_at) {
     std::filesystem::path staged = cache().kernels_dir() / (KernelCache::temp_prefix(key) + "test") / "entry";
     return cache().publish(staged, stage_entry(staged, key, release, built_at), {{"test", true}});
   }

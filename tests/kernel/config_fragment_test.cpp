@@ -41,8 +41,8 @@ TEST(ParseConfigText, ReadsAssignmentsAndNotSetLines) {
 }
 
 TEST(ParseConfigText, SkipsCommentsAndBlankLinesAndCountsLines) {
-  auto entries = parse_config_text("# a comment\n\n#CONFIG_X is not set\n# CONFIG_Y is not set, really\nCONFIG_Z=y",
-                                   "f");
+  auto entries = parse_config_text(
+      "# a comment\n\n#CONFIG_X is not set\n# CONFIG_Y is not set, really\nCONFIG_Z=y", "f");
   ASSERT_TRUE(entries.ok());
   ASSERT_EQ(entries->size(), 1u);
   EXPECT_EQ((*entries)[0].name, "Z");
@@ -50,7 +50,8 @@ TEST(ParseConfigText, SkipsCommentsAndBlankLinesAndCountsLines) {
 }
 
 TEST(ParseConfigText, RejectsLinesThatAreNotKconfigWithTheirLocation) {
-  for (const std::string bad : {"FOO=y", "CONFIG_=y", "CONFIG_X", "CONFIG_X=", "random words", "CONFIG_A-B=y"}) {
+  for (const std::string bad :
+       {"FOO=y", "CONFIG_=y", "CONFIG_X", "CONFIG_X=", "random words", "CONFIG_A-B=y"}) {
     auto entries = parse_config_text("CONFIG_OK=y\n" + bad + "\n", "extra.config");
     ASSERT_FALSE(entries.ok()) << bad;
     EXPECT_EQ(entries.error().kind, ErrorKind::Config) << bad;
@@ -198,13 +199,28 @@ TEST(ShippedFragments, BaseHasWhatTracesNeed) {
   for (const auto& entry : base->entries) {
     lines.push_back(entry.to_line());
   }
-  for (const char* needed :
-       {"CONFIG_64BIT=y", "CONFIG_DEBUG_INFO=y", "CONFIG_FRAME_POINTER=y", "CONFIG_GDB_SCRIPTS=y",
-        "# CONFIG_RANDOMIZE_BASE is not set", "CONFIG_SERIAL_8250_CONSOLE=y", "CONFIG_BLK_DEV_INITRD=y",
-        "CONFIG_RD_GZIP=y", "CONFIG_DEVTMPFS=y", "CONFIG_PROC_FS=y", "CONFIG_SYSFS=y", "CONFIG_TMPFS=y",
-        "CONFIG_BINFMT_ELF=y", "CONFIG_BINFMT_SCRIPT=y", "CONFIG_MULTIUSER=y", "CONFIG_FUTEX=y",
-        "CONFIG_NAMESPACES=y", "CONFIG_UTS_NS=y", "CONFIG_IPC_NS=y", "CONFIG_PID_NS=y", "CONFIG_USER_NS=y",
-        "CONFIG_NET_NS=y"}) {
+  for (const char* needed : {"CONFIG_64BIT=y",
+                             "CONFIG_DEBUG_INFO=y",
+                             "CONFIG_FRAME_POINTER=y",
+                             "CONFIG_GDB_SCRIPTS=y",
+                             "# CONFIG_RANDOMIZE_BASE is not set",
+                             "CONFIG_SERIAL_8250_CONSOLE=y",
+                             "CONFIG_BLK_DEV_INITRD=y",
+                             "CONFIG_RD_GZIP=y",
+                             "CONFIG_DEVTMPFS=y",
+                             "CONFIG_PROC_FS=y",
+                             "CONFIG_SYSFS=y",
+                             "CONFIG_TMPFS=y",
+                             "CONFIG_BINFMT_ELF=y",
+                             "CONFIG_BINFMT_SCRIPT=y",
+                             "CONFIG_MULTIUSER=y",
+                             "CONFIG_FUTEX=y",
+                             "CONFIG_NAMESPACES=y",
+                             "CONFIG_UTS_NS=y",
+                             "CONFIG_IPC_NS=y",
+                             "CONFIG_PID_NS=y",
+                             "CONFIG_USER_NS=y",
+                             "CONFIG_NET_NS=y"}) {
     EXPECT_NE(std::find(lines.begin(), lines.end(), needed), lines.end()) << needed;
   }
 }

@@ -59,7 +59,8 @@ TEST(FileLock, AFreeLockIsTakenWithoutWaiting) {
   auto dir = TempDir::create();
   ASSERT_TRUE(dir.ok());
   int waits = 0;
-  auto lock = FileLock::acquire(dir->path() / "new.lock", Deadline::in(std::chrono::seconds(1)), [&] { ++waits; });
+  auto lock =
+      FileLock::acquire(dir->path() / "new.lock", Deadline::in(std::chrono::seconds(1)), [&] { ++waits; });
   ASSERT_TRUE(lock.ok());
   EXPECT_EQ(waits, 0);
   EXPECT_TRUE(std::filesystem::exists(dir->path() / "new.lock"));

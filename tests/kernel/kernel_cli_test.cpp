@@ -68,18 +68,24 @@ TEST_F(KernelCliTest, BadInputIsAOneLineErrorWithExitCode2) {
   write_file(path() / "linux-9.9.9.tar.xz", std::string(2048, 'x'));
   write_file(path() / "bad.config", "CONFIG_OK=y\nthis is not kconfig\n");
   const std::vector<BadInput> cases = {
-      {"not a kernel tree", {"kernel", "build", "--kernel-source", (path() / "not-a-kernel").string()},
+      {"not a kernel tree",
+       {"kernel", "build", "--kernel-source", (path() / "not-a-kernel").string()},
        "is not a kernel source tree"},
-      {"missing tree", {"kernel", "build", "--kernel-source", (path() / "nowhere").string()}, "no such directory"},
-      {"missing tarball", {"kernel", "build", "--kernel-tarball", (path() / "linux-1.0.0.tar.xz").string()},
+      {"missing tree",
+       {"kernel", "build", "--kernel-source", (path() / "nowhere").string()},
+       "no such directory"},
+      {"missing tarball",
+       {"kernel", "build", "--kernel-tarball", (path() / "linux-1.0.0.tar.xz").string()},
        "no such file"},
-      {"corrupt tarball", {"kernel", "build", "--kernel-tarball", (path() / "linux-9.9.9.tar.xz").string()},
+      {"corrupt tarball",
+       {"kernel", "build", "--kernel-tarball", (path() / "linux-9.9.9.tar.xz").string()},
        "cannot extract kernel tarball"},
       {"unknown version form", {"kernel", "build", "--kernel-version", "latest"}, "not a kernel.org release"},
       {"rc version", {"kernel", "build", "--kernel-version", "6.1-rc3"}, "expected X.Y or X.Y.Z"},
       {"unknown package", {"kernel", "build", "--kernel-package", "linux-source-0.1"}, "is not installed"},
-      {"missing fragment", {"kernel", "build", "--kernel-source", (path() / "not-a-kernel").string(), "--config",
-                            (path() / "nope.config").string()},
+      {"missing fragment",
+       {"kernel", "build", "--kernel-source", (path() / "not-a-kernel").string(), "--config",
+        (path() / "nope.config").string()},
        "nope.config does not exist"},
       {"clean without key", {"kernel", "clean"}, "give either a KEY"},
       {"clean unknown key", {"kernel", "clean", "0123abcd"}, "no kernel in the cache"},
@@ -111,7 +117,8 @@ TEST_F(KernelCliTest, OfflineDownloadFailsNamingTheOtherWays) {
 }
 
 TEST_F(KernelCliTest, TwoSourcesAtOnceAreRefused) {
-  CliRun run = kharness({"kernel", "build", "--kernel-version", "4.19.304", "--kernel-package", "linux-source-6.1"});
+  CliRun run =
+      kharness({"kernel", "build", "--kernel-version", "4.19.304", "--kernel-package", "linux-source-6.1"});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_NE(run.err.find("excludes"), std::string::npos) << run.err;
 }

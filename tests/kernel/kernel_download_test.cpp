@@ -104,8 +104,8 @@ class LoopbackMirror {
   static std::optional<LoopbackMirror> start(const std::filesystem::path& root) {
     int port = free_port();
     ChildSpec spec;
-    spec.argv = {"python3", "-u", "-m", "http.server", std::to_string(port), "--bind", "127.0.0.1", "--directory",
-                 root.string()};
+    spec.argv = {"python3", "-u",        "-m",          "http.server", std::to_string(port),
+                 "--bind",  "127.0.0.1", "--directory", root.string()};
     spec.stdout_mode = Stdio::Pipe;
     spec.stderr_mode = Stdio::Null;
     auto child = ChildProcess::spawn(spec);
@@ -213,7 +213,8 @@ TEST_F(DownloadTest, AReleaseMissingFromTheListIsABadVersion) {
   auto path = download("4.19.1000");
   ASSERT_FALSE(path.ok());
   EXPECT_EQ(path.error().kind, ErrorKind::Config);
-  EXPECT_NE(path.error().message.find("lists no linux-4.19.1000.tar.xz"), std::string::npos) << path.error().message;
+  EXPECT_NE(path.error().message.find("lists no linux-4.19.1000.tar.xz"), std::string::npos)
+      << path.error().message;
 }
 
 TEST_F(DownloadTest, AListedButMissingTarballIsAnHttpError) {
@@ -228,7 +229,8 @@ TEST_F(DownloadTest, AListedButMissingTarballIsAnHttpError) {
 TEST_F(DownloadTest, OfflineFailsFastNamingTheOtherWays) {
   auto release = parse_kernel_org_version("4.19.999");
   ASSERT_TRUE(release.ok());
-  auto path = download_kernel_tarball(*release, downloads(), fmt::format("http://127.0.0.1:{}", free_port()), false);
+  auto path =
+      download_kernel_tarball(*release, downloads(), fmt::format("http://127.0.0.1:{}", free_port()), false);
   ASSERT_FALSE(path.ok());
   EXPECT_EQ(path.error().kind, ErrorKind::Network);
   const std::string& message = path.error().message;

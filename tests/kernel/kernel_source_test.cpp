@@ -164,7 +164,8 @@ TEST_F(KernelSourceTest, TarballIdentityIsItsSha256) {
   EXPECT_EQ(source->sha256, sha256_hex("not really a tarball"));
   EXPECT_EQ(source->identity, "tarball:" + sha256_hex("not really a tarball"));
   // Memoized, but a changed file is hashed again.
-  EXPECT_NE(testing::read_file(cache().sources_dir() / "sha256-memo.json").find(source->sha256), std::string::npos);
+  EXPECT_NE(testing::read_file(cache().sources_dir() / "sha256-memo.json").find(source->sha256),
+            std::string::npos);
   write_file(path() / "linux-1.2.3.tar.gz", "another tarball, of another size");
   auto changed = identify_source(request, cache());
   ASSERT_TRUE(changed.ok());
@@ -212,8 +213,9 @@ class TarballExtractionTest : public KernelSourceTest {
 TEST_F(TarballExtractionTest, ExtractsOnceAndReusesTheTree) {
   make_fake_kernel_tree(path() / "src" / "linux-4.19.304", "4.19.304");
   ChildSpec tar;
-  tar.argv = {"tar", "-czf", (path() / "linux-4.19.304.tar.gz").string(), "-C", (path() / "src").string(),
-              "linux-4.19.304"};
+  tar.argv = {
+      "tar",           "-czf", (path() / "linux-4.19.304.tar.gz").string(), "-C", (path() / "src").string(),
+      "linux-4.19.304"};
   auto packed = run_command(tar, Deadline::in(std::chrono::seconds(30)));
   ASSERT_TRUE(packed.ok() && packed->exit_code == 0);
 
@@ -248,13 +250,15 @@ TEST_F(TarballExtractionTest, CorruptTarballIsAOneLineErrorAndLeavesNothing) {
 TEST_F(TarballExtractionTest, TarballWithoutAKernelTreeIsRejected) {
   write_file(path() / "src" / "project" / "README", "not a kernel\n");
   ChildSpec tar;
-  tar.argv = {"tar", "-czf", (path() / "project.tar.gz").string(), "-C", (path() / "src").string(), "project"};
+  tar.argv = {"tar",    "-czf", (path() / "project.tar.gz").string(), "-C", (path() / "src").string(),
+              "project"};
   auto packed = run_command(tar, Deadline::in(std::chrono::seconds(30)));
   ASSERT_TRUE(packed.ok() && packed->exit_code == 0);
   auto tree = prepare(path() / "project.tar.gz");
   ASSERT_FALSE(tree.ok());
   EXPECT_EQ(tree.error().kind, ErrorKind::Config);
-  EXPECT_NE(tree.error().message.find("holds no kernel source tree"), std::string::npos) << tree.error().message;
+  EXPECT_NE(tree.error().message.find("holds no kernel source tree"), std::string::npos)
+      << tree.error().message;
   EXPECT_EQ(count_entries(cache().sources_dir(), ".tmp-"), 0);
 }
 

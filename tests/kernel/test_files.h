@@ -29,10 +29,11 @@ inline void make_fake_kernel_tree(const std::filesystem::path& dir, std::string_
   std::string v(version);
   std::size_t first = v.find('.');
   std::size_t second = v.find('.', first + 1);
-  write_file(dir / "Makefile", "# SPDX-License-Identifier: GPL-2.0\nVERSION = " + v.substr(0, first) +
-                                   "\nPATCHLEVEL = " + v.substr(first + 1, second - first - 1) +
-                                   "\nSUBLEVEL = " + (second == std::string::npos ? "0" : v.substr(second + 1)) +
-                                   "\nEXTRAVERSION =\nNAME = Fake\n");
+  write_file(dir / "Makefile",
+             "# SPDX-License-Identifier: GPL-2.0\nVERSION = " + v.substr(0, first) +
+                 "\nPATCHLEVEL = " + v.substr(first + 1, second - first - 1) +
+                 "\nSUBLEVEL = " + (second == std::string::npos ? "0" : v.substr(second + 1)) +
+                 "\nEXTRAVERSION =\nNAME = Fake\n");
   write_file(dir / "Kconfig", "mainmenu \"Fake\"\nconfig FAKE_OPTION\n\tbool \"fake\"\n");
   write_file(dir / "scripts" / "kconfig" / "merge_config.sh", "#!/bin/sh\n");
   write_file(dir / "arch" / "x86" / "Makefile", "# fake\n");

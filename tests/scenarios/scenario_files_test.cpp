@@ -74,7 +74,11 @@ TEST(ScenarioFiles, EverySeedExperimentHasAScenario) {
   }
 }
 
-TEST(ScenarioFiles, EveryGuestProgramIsTraced) {
+// The seed experiments' guest programs (guest-programs/; hit_loop there is kharness's own).
+const std::vector<std::string> kSeedGuestPrograms = {"mnt_ns_clone", "unshare_mnt", "bind_mount",
+                                                     "propagation",  "pivot_root",  "setns_mnt"};
+
+TEST(ScenarioFiles, EverySeedGuestProgramIsTraced) {
   std::set<std::string> traced;
   for (const fs::path& file : scenario_files()) {
     Result<trace::Scenario> scenario = trace::load_scenario_file(file);
@@ -82,15 +86,10 @@ TEST(ScenarioFiles, EveryGuestProgramIsTraced) {
       traced.insert(scenario->guest.program);
     }
   }
-  std::size_t programs = 0;
-  for (const auto& entry : fs::directory_iterator(fs::path(KH_SOURCE_DIR) / "guest-programs")) {
-    if (entry.path().extension() == ".c") {
-      ++programs;
-      EXPECT_EQ(traced.count(entry.path().stem().string()), 1U)
-          << "no scenario runs guest-programs/" << entry.path().filename().string();
-    }
+  for (const std::string& program : kSeedGuestPrograms) {
+    EXPECT_TRUE(fs::exists(fs::path(KH_SOURCE_DIR) / "guest-programs" / (program + ".c"))) << program;
+    EXPECT_EQ(traced.count(program), 1U) << "no scenario runs guest-programs/" << program << ".c";
   }
-  EXPECT_GE(programs, kSeedExperiments.size());
 }
 
 TEST(KernelFunctionList, ParsesNamesAndRanges) {

@@ -47,7 +47,8 @@ TEST(SerialLogTest, RecognisesKernelCrashLines) {
       {"KH-EXIT 0", false},
       {"reboot: Power down", false},
       {"DEBUG: all fine", false},
-      {"guest says: Kernel panic - not syncing", false},
+      {"Booting from ROM...Kernel panic - not syncing: No working init found.", true},
+      {"guest says: BUG: not the kernel's", false},
       {"[   12.5] BUG: soft lockup - CPU#0 stuck for 22s!", true},
   };
   for (const auto& c : cases) {
