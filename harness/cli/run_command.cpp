@@ -72,12 +72,11 @@ Result<std::optional<kernel::KernelBuild>> preferred_kernel(const RunArguments& 
     if (built.error().kind != ErrorKind::Network) {
       return std::move(built).error();
     }
-    why += fmt::format(" and kernel.org is out of reach ({})", built.error().message);
+    why += " and kernel.org is out of reach";
   }
   fmt::print(stderr,
-             "kharness: note: {}; using Debian's {} instead. For {}: KERNEL_SOURCE=DIR, "
-             "KERNEL_TARBALL=FILE or KERNEL_VERSION=X.Y.Z (run: --kernel-source/--kernel-tarball/"
-             "--kernel-version)\n",
+             "kharness: note: {}; using Debian's {}. For {}: KERNEL_SOURCE=DIR, KERNEL_TARBALL=FILE "
+             "or KERNEL_VERSION=X.Y.Z\n",
              why, kernel::kDefaultDebianPackage, args.prefer_kernel);
   return std::optional<kernel::KernelBuild>();
 }

@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "image/file_io.h"
+#include "common/file_io.h"
 #include "image/gzip.h"
 
 namespace kh::image {

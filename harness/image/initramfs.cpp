@@ -16,7 +16,7 @@
 #include "common/deadline.h"
 #include "common/paths.h"
 #include "image/cpio_writer.h"
-#include "image/file_io.h"
+#include "common/file_io.h"
 #include "image/shell_words.h"
 #include "image/skeleton.h"
 #include "image/static_elf.h"

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "image/file_io.h"
+#include "common/file_io.h"
 
 namespace kh::image {
 namespace {

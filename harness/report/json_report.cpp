@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 
 #include "common/paths.h"
-#include "report/atomic_file.h"
+#include "common/file_io.h"
 
 namespace kh::report {
 namespace {

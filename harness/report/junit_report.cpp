@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 #include <pugixml.hpp>
 
-#include "report/atomic_file.h"
+#include "common/file_io.h"
 
 namespace kh::report {
 namespace {

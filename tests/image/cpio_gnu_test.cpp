@@ -8,7 +8,7 @@
 
 #include "common/temp_dir.h"
 #include "image/cpio_writer.h"
-#include "image/file_io.h"
+#include "common/file_io.h"
 #include "image_test_support.h"
 
 namespace kh::image {

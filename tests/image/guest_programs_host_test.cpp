@@ -13,7 +13,7 @@
 #include "common/child_process.h"
 #include "common/temp_dir.h"
 #include "guest_expectations.h"
-#include "image/file_io.h"
+#include "common/file_io.h"
 #include "image/initramfs.h"
 
 namespace kh::image {

@@ -8,7 +8,7 @@
 
 #include "common/child_process.h"
 #include "common/temp_dir.h"
-#include "image/file_io.h"
+#include "common/file_io.h"
 
 namespace kh::image {
 namespace {

@@ -9,7 +9,7 @@
 #include "cli/cli_support.h"
 #include "cli/commands.h"
 #include "common/temp_dir.h"
-#include "image/file_io.h"
+#include "common/file_io.h"
 #include "image/initramfs.h"
 
 namespace kh::cli {

@@ -12,7 +12,7 @@
 #include <optional>
 
 #include "common/temp_dir.h"
-#include "image/file_io.h"
+#include "common/file_io.h"
 #include "image_test_support.h"
 
 namespace kh::image {

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "image/file_io.h"
+#include "common/file_io.h"
 
 namespace kh::image {
 namespace {

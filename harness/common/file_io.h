@@ -9,7 +9,7 @@
 
 #include "common/result.h"
 
-namespace kh::image {
+namespace kh {
 
 // Reads a whole file. Fails with ErrorKind::Io naming the path and the reason.
 Result<std::string> read_file(const std::filesystem::path& path);
@@ -20,4 +20,4 @@ Result<std::string> read_file(const std::filesystem::path& path);
 Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view bytes,
                                    mode_t mode = 0644);
 
-}  // namespace kh::image
+}  // namespace kh

@@ -1,4 +1,4 @@
-#include "image/file_io.h"
+#include "common/file_io.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -10,7 +10,7 @@
 
 #include "common/unique_fd.h"
 
-namespace kh::image {
+namespace kh {
 namespace {
 
 // Removes a temporary file on destruction unless it was committed (renamed into place).
@@ -96,4 +96,4 @@ Result<void> write_file_atomically(const std::filesystem::path& path, std::strin
   return {};
 }
 
-}  // namespace kh::image
+}  // namespace kh
