@@ -74,12 +74,7 @@ vm::VmSpec vm_spec_for(const RunOptions& options, const kernel::KernelBuild& ker
 
 Result<int> run_lab_shell(const RunOptions& options) {
   KH_ASSIGN_OR_RETURN(trace::Scenario scenario, trace::load_scenario_file(options.scenario));
-  kernel::KernelBuild kernel;
-  if (options.kernel_build) {
-    kernel = *options.kernel_build;
-  } else {
-    KH_ASSIGN_OR_RETURN(kernel, kernel::provide_kernel(options.kernel));
-  }
+  KH_ASSIGN_OR_RETURN(kernel::KernelBuild kernel, kernel_for(options));
   trace::ResolvedScenario resolved = trace::resolve(scenario, kernel.version);
   if (!resolved.applies) {
     return make_error(ErrorKind::Config, "scenario {} applies to kernels {}, not {}", resolved.name,

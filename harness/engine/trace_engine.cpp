@@ -14,6 +14,7 @@
 #include "engine/hit_collector.h"
 #include "engine/lab_shell.h"
 #include "image/initramfs.h"
+#include "kernel/kernel_builder.h"
 #include "mi/mi_session.h"
 #include "trace/expectation.h"
 #include "trace/scenario.h"
@@ -115,11 +116,7 @@ class TraceRun {
   }
 
   Status provide_kernel() {
-    if (options_.kernel_build) {
-      kernel_ = *options_.kernel_build;
-    } else {
-      KH_ASSIGN_OR_RETURN(kernel_, kernel::provide_kernel(options_.kernel));
-    }
+    KH_ASSIGN_OR_RETURN(kernel_, kernel_for(options_));
     report_.kernel_release = kernel_.release;
     report_.kernel_version = kernel_.version.to_string();
     report_.trace.kernel_release = kernel_.release;
@@ -480,6 +477,14 @@ class TraceRun {
 }  // namespace
 
 RunReport run_scenario(const RunOptions& options) { return TraceRun(options).run(); }
+
+Result<kernel::KernelBuild> kernel_for(const RunOptions& options) {
+  if (!options.kernel_build) {
+    return kernel::provide_kernel(options.kernel);
+  }
+  KH_TRY(kernel::ensure_gdb_index(options.kernel_build->vmlinux));
+  return *options.kernel_build;
+}
 
 std::string describe_kernel_request(const kernel::KernelRequest& request) {
   if (!request.source_tree.empty()) return "--kernel-source " + request.source_tree.string();

@@ -60,6 +60,10 @@ struct RunReport {
 // expectations). No qemu or gdb process outlives the call, whatever happens.
 RunReport run_scenario(const RunOptions& options);
 
+// The kernel of a run: options.kernel_build when set (given its gdb index if it lacks one), else
+// kernel::provide_kernel(options.kernel). Fails like provide_kernel.
+Result<kernel::KernelBuild> kernel_for(const RunOptions& options);
+
 // The one-line command that reproduces a run; for reports.
 std::string describe_kernel_request(const kernel::KernelRequest& request);
 

@@ -178,9 +178,6 @@ Result<std::optional<KernelBuild>> find_cached_kernel(const KernelVersionRange& 
       best = std::move(build);
     }
   }
-  if (best) {
-    KH_TRY(ensure_gdb_index(best->vmlinux));
-  }
   return best;
 }
 
