@@ -96,8 +96,10 @@ Result<int> run_lab_shell(const RunOptions& options) {
     }
   }
   ChildSpec gdb;
-  gdb.argv = {"gdb", "-q", "-nx", "-iex", "set debuginfod enabled off", "-x", script.string(),
-              kernel.vmlinux.string()};
+  // The script loads the kernel's helpers itself, after allowing them: gdb's own auto-load would
+  // only print a "declined" warning first.
+  gdb.argv = {"gdb", "-q", "-nx", "-iex", "set debuginfod enabled off", "-iex", "set auto-load python-scripts off",
+              "-x", script.string(), kernel.vmlinux.string()};
   gdb.stdin_mode = Stdio::Inherit;
   gdb.stdout_mode = Stdio::Inherit;
   gdb.stderr_mode = Stdio::Inherit;

@@ -244,5 +244,37 @@ TEST_F(EngineVmTest, TwoRunsAtOnceBothPass) {
   EXPECT_EQ(second.child.exit_code(), 0);
 }
 
+TEST_F(EngineVmTest, LabShellStopsAtTheGuestsBreakpointAndQuittingEndsTheVm) {
+  ChildSpec spec;
+  spec.argv = {kKharness, "shell", "--accel", "tcg", KH_SOURCE_DIR "/scenarios/trace-mount.xml"};
+  spec.stdin_mode = Stdio::Pipe;
+  spec.stdout_mode = Stdio::Pipe;
+  spec.stderr_to_stdout = true;
+  auto shell = ChildProcess::spawn(spec);
+  ASSERT_TRUE(shell.ok());
+  // gdb reads these once the script's `continue` stopped at the first breakpoint.
+  const std::string commands = "kh-task\nkh-mounts\nquit\n";
+  ASSERT_EQ(::write(shell->stdin_fd(), commands.data(), commands.size()),
+            static_cast<ssize_t>(commands.size()));
+  shell->close_stdin();
+  std::string output;
+  char buffer[4096];
+  const Deadline deadline = Deadline::in(std::chrono::seconds(120));
+  for (;;) {
+    const int fd = shell->stdout_fd();
+    auto ready = wait_readable(std::span<const int>(&fd, 1), deadline);
+    ASSERT_TRUE(ready.ok()) << output;
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n <= 0) break;
+    output.append(buffer, static_cast<std::size_t>(n));
+  }
+  ASSERT_TRUE(shell->wait(deadline).ok());
+  EXPECT_EQ(shell->exit_code(), 0) << output;
+  EXPECT_NE(output.find("Breakpoint 1, copy_mnt_ns"), std::string::npos) << output;
+  EXPECT_NE(output.find("comm=mnt_ns_clone"), std::string::npos) << output;
+  EXPECT_NE(output.find("/proc proc proc"), std::string::npos) << output;
+  EXPECT_EQ(output.find("auto-loading has been declined"), std::string::npos) << output;
+}
+
 }  // namespace
 }  // namespace kh
