@@ -51,7 +51,10 @@ CollectPlan plan_collect(const trace::BreakpointSpec& spec, bool have_gdb_script
   for (const auto& capture : spec.captures) {
     plan.commands.push_back("-data-evaluate-expression " + mi_quote(capture.expr));
   }
-  plan.commands.emplace_back("-exec-continue");
+  // Not -exec-continue: QEMU's gdbstub sometimes answers gdb's single-step over the breakpoint
+  // without executing the instruction, and gdb then reports the same call a second time. The
+  // engine steps one instruction itself and continues only once the PC has moved.
+  plan.commands.emplace_back("-exec-step-instruction");
   return plan;
 }
 

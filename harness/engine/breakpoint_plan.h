@@ -14,7 +14,7 @@ namespace kh::engine {
 // The MI commands that collect a hit, in the order they are sent; the indices below say where
 // each answer sits in the pipelined results.
 struct CollectPlan {
-  std::vector<std::string> commands;  // the last one is -exec-continue
+  std::vector<std::string> commands;  // the last one is -exec-step-instruction (see the .cpp)
   std::size_t frames = 0;             // -stack-list-frames
   std::size_t arguments = 0;          // -stack-list-arguments --simple-values, or npos when no
                                       // expectation reads a caller's argument

@@ -65,7 +65,7 @@ Result<trace::Hit> HitCollector::collect(const PlannedBreakpoint& planned, const
   }
   const mi::ResultRecord& resumed = answers.back();
   if (resumed.result_class == mi::ResultClass::Error) {
-    return make_error(ErrorKind::Gdb, "gdb could not resume the guest after a hit of '{}': {}",
+    return make_error(ErrorKind::Gdb, "gdb could not step the guest past a hit of '{}': {}",
                       planned.spec->name, resumed.error_message());
   }
   return hit;

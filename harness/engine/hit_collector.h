@@ -17,8 +17,8 @@ class HitCollector {
   HitCollector(mi::MiSession& gdb, std::chrono::milliseconds command_timeout)
       : gdb_(gdb), command_timeout_(command_timeout) {}
 
-  // Collects the hit `stop` (a *stopped breakpoint-hit record of `planned`) and resumes the
-  // target. A capture that gdb cannot evaluate is recorded with its error, not a failure; fails
+  // Collects the hit `stop` (a *stopped breakpoint-hit record of `planned`) and steps the target
+  // one instruction (the engine continues once that step has moved the PC). A capture that gdb cannot evaluate is recorded with its error, not a failure; fails
   // with Timeout/Eof when gdb does not answer, Gdb when gdb refuses to resume.
   Result<trace::Hit> collect(const PlannedBreakpoint& planned, const mi::AsyncRecord& stop, int index);
 

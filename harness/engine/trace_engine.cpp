@@ -31,6 +31,8 @@ constexpr std::size_t kSerialTailLines = 25;
 constexpr std::chrono::milliseconds kCommandTimeout{15'000};
 // After KH-EXIT the guest powers off; if it does not, the run still passed its trace.
 constexpr std::chrono::milliseconds kPoweroffTimeout{10'000};
+// Single steps tried before a PC that will not move is an error (QEMU skips a step now and then).
+constexpr int kMaxStepAttempts = 8;
 // How long qemu may take to exit after gdb lost the target (a panic or a kill closes the stub first).
 constexpr std::chrono::milliseconds kLostTargetGrace{3'000};
 
@@ -274,6 +276,15 @@ class TraceRun {
       }
       const mi::AsyncRecord& record = **stop;
       const std::string& reason = record.get("reason").str();
+      const std::string& pc = record.get("frame").get("addr").str();
+      if (!stepping_from_.empty() && (reason == "end-stepping-range" || pc == stepping_from_)) {
+        // The step after a hit. At the same PC it did not execute (gdb then calls it a hit of the
+        // breakpoint there): not a new call, step again.
+        if (Status moved = after_step(pc); !moved.ok()) {
+          return vm_failure_or(std::move(moved).error());
+        }
+        continue;
+      }
       if (reason == "breakpoint-hit") {
         const PlannedBreakpoint* planned = planned_for(record.get("bkptno").str());
         if (planned == nullptr) {
@@ -289,6 +300,8 @@ class TraceRun {
         }
         hit->time_s = Seconds(Clock::now() - vm_started_).count();
         report_.trace.hits.push_back(std::move(*hit));
+        stepping_from_ = pc;
+        step_attempts_ = 1;
         continue;
       }
       // The guest went away under gdb (power-off closes the gdbstub) or stopped for another reason.
@@ -307,6 +320,23 @@ class TraceRun {
     mark_phase("poweroff");
     return {};
   }
+
+  // After the step that follows a hit: continue once the PC left the breakpoint, else step again.
+  Status after_step(const std::string& pc) {
+    if (pc == stepping_from_ && step_attempts_ < kMaxStepAttempts) {
+      ++step_attempts_;
+      auto stepped = gdb_->command("-exec-step-instruction");
+      return stepped.ok() ? Status{} : Status(std::move(stepped).error());
+    }
+    if (pc == stepping_from_) {
+      return make_error(ErrorKind::Process, "the guest did not move past {} in {} single steps", pc,
+                        kMaxStepAttempts);
+    }
+    stepping_from_.clear();
+    return resume();
+  }
+  // Note: a step that moved onto another breakpoint whose condition holds is reported by gdb as
+  // that breakpoint's hit, with a different PC: it is counted as a hit, as it should be.
 
   // The phase, from what the serial console has shown so far.
   Phase current_phase() {
@@ -468,6 +498,8 @@ class TraceRun {
   vm::Accel accel_ = vm::Accel::Tcg;
   bool have_gdb_scripts_ = false;
   std::vector<PlannedBreakpoint> plan_;
+  std::string stepping_from_;  // the PC of the last hit while the engine steps past it
+  int step_attempts_ = 0;
   std::vector<std::pair<std::string, const PlannedBreakpoint*>> breakpoint_by_number_;
   // gdb is declared after the VM so that it is destroyed first: it detaches from a live stub.
   std::optional<vm::QemuVm> vm_;

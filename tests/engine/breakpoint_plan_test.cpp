@@ -65,7 +65,7 @@ TEST(PlanBreakpoints, HardwareBreakpointsForKvm) {
   EXPECT_EQ((*plan)[1].insert_command, "-break-insert -h \"do_mount\"");
 }
 
-TEST(PlanBreakpoints, CollectCommandsEndWithContinueAndIndexTheAnswers) {
+TEST(PlanBreakpoints, CollectCommandsEndWithAStepAndIndexTheAnswers) {
   auto scenario = resolved(kScenario);
   auto plan = plan_breakpoints(scenario, true, false);
   ASSERT_TRUE(plan.ok());
@@ -77,7 +77,7 @@ TEST(PlanBreakpoints, CollectCommandsEndWithContinueAndIndexTheAnswers) {
   EXPECT_EQ(collect.commands[collect.task_comm], "-data-evaluate-expression $lx_current().comm");
   EXPECT_EQ(collect.commands[collect.first_capture], "-data-evaluate-expression \"flags & 0x00020000\"");
   EXPECT_EQ(collect.commands[collect.first_capture + 1], "-data-evaluate-expression \"ns->root\"");
-  EXPECT_EQ(collect.commands.back(), "-exec-continue");
+  EXPECT_EQ(collect.commands.back(), "-exec-step-instruction");
 }
 
 TEST(PlanBreakpoints, GuestScopeWithoutGdbScriptsIsASymbolErrorWithTheLine) {
