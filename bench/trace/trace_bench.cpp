@@ -1,0 +1,230 @@
+// The end-to-end figures of kharness against their floors, on the cached default kernel (Debian's
+// 6.1) under TCG, all measured in one run so that machine load weighs on both sides alike:
+//   trace_mount_wall, bare_boot_wall, trace_overhead_ratio: a whole run_scenario() of
+//     scenarios/trace-mount.xml (what a user waits for: kernel cache lookup, image, gdb, boot, hits,
+//     power-off) against qemu alone booting the same kernel and initramfs to power-off; runs
+//     interleaved (bare, trace, bare, trace, ...), medians reported.
+//   breakpoint_hit_cost, gdb_cli_hit_cost, hit_cost_ratio: the median time between consecutive
+//     counted hits of scenarios/bench/hit-loop.xml (1000 umask calls), for the engine and for gdb's
+//     own breakpoint `commands` doing the same work.
+// Figures go to stdout as `<name> <value> <unit>`, progress to stderr. Exits 1 when a run fails.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bare_boot.h"
+#include "common/deadline.h"
+#include "common/result.h"
+#include "engine/guest_image.h"
+#include "engine/lab_shell.h"
+#include "engine/trace_engine.h"
+#include "gdb_cli_hits.h"
+#include "sample_stats.h"
+#include "trace/scenario.h"
+
+namespace kh::bench {
+namespace {
+
+using Seconds = std::chrono::duration<double>;
+
+// A bare boot of the trace-mount image takes about 1.5 s under TCG.
+constexpr std::chrono::milliseconds kBareBootTimeout{60'000};
+
+struct BenchOptions {
+  int rounds = 5;
+  std::filesystem::path trace_scenario = KH_SOURCE_DIR "/scenarios/trace-mount.xml";
+  std::filesystem::path hit_scenario = KH_SOURCE_DIR "/scenarios/bench/hit-loop.xml";
+};
+
+struct Figures {
+  double trace_mount_wall = 0;
+  double bare_boot_wall = 0;
+  double breakpoint_hit_cost_ms = 0;
+  double gdb_cli_hit_cost_ms = 0;
+};
+
+// A scenario with its kernel, guest image and VM, ready for either side of a comparison.
+struct Prepared {
+  engine::RunOptions options;
+  trace::ResolvedScenario scenario;
+  vm::VmSpec vm;
+};
+
+// Every run of the benchmark uses the default kernel under TCG: the accelerator that works here,
+// and one that does not depend on a KVM probe.
+engine::RunOptions run_options(const std::filesystem::path& scenario) {
+  engine::RunOptions options;
+  options.scenario = scenario;
+  options.accel = vm::Accel::Tcg;
+  return options;
+}
+
+Result<Prepared> prepare(const std::filesystem::path& file, const kernel::KernelBuild& kernel) {
+  Prepared prepared;
+  prepared.options = run_options(file);
+  KH_ASSIGN_OR_RETURN(trace::Scenario scenario, trace::load_scenario_file(file));
+  prepared.scenario = trace::resolve(scenario, kernel.version);
+  if (!prepared.scenario.applies) {
+    return make_error(ErrorKind::Config, "{} does not apply to kernel {}", file.string(), kernel.release);
+  }
+  KH_ASSIGN_OR_RETURN(std::filesystem::path image, engine::build_guest_image(prepared.scenario));
+  prepared.vm = engine::vm_spec_for(prepared.options, kernel, image, vm::Accel::Tcg);
+  return prepared;
+}
+
+// Why each expectation of a report failed, and the evidence, one line each.
+std::vector<std::string> failure_lines(const engine::RunReport& report) {
+  std::vector<std::string> lines;
+  for (const auto& result : report.results) {
+    if (result.verdict != trace::Verdict::Pass) {
+      lines.push_back(fmt::format("{} {}: expected {}, actual {}", trace::to_string(result.verdict),
+                                  result.description, result.expected, result.actual));
+    }
+  }
+  lines.insert(lines.end(), report.evidence.begin(), report.evidence.end());
+  lines.insert(lines.end(), report.serial_tail.begin(), report.serial_tail.end());
+  return lines;
+}
+
+// The whole engine run, as a user waits for it. A run that went from boot to power-off measured
+// what it should even when an expectation failed (that is the scenario's business: it is shown
+// on stderr); any other verdict (ERROR, INFRA, TIMEOUT, SKIPPED) measured nothing.
+Result<engine::RunReport> run_engine(const engine::RunOptions& options, double& wall_seconds) {
+  const auto started = Clock::now();
+  engine::RunReport report = engine::run_scenario(options);
+  wall_seconds = Seconds(Clock::now() - started).count();
+  if (report.verdict == trace::Verdict::Fail) {
+    fmt::print(stderr, "trace_bench: warning: {} verdict FAIL (timed all the same)\n", options.scenario.string());
+    for (const auto& line : failure_lines(report)) {
+      if (!line.empty()) {
+        fmt::print(stderr, "  {}\n", line);
+      }
+    }
+  } else if (report.verdict != trace::Verdict::Pass) {
+    Error error = make_error(ErrorKind::Process, "{}: {} {}", options.scenario.string(),
+                             trace::to_string(report.verdict), report.detail);
+    error.details = failure_lines(report);
+    return error;
+  }
+  return report;
+}
+
+std::string describe_phases(const engine::RunReport& report) {
+  std::vector<std::string> phases;
+  for (const auto& phase : report.phases) {
+    phases.push_back(fmt::format("{} {:.3f}", phase.phase, phase.seconds));
+  }
+  return fmt::format("{}", fmt::join(phases, ", "));
+}
+
+// The fewest hits the scenario's <expect-hits> allow for any breakpoint (0 without one).
+int expected_hits(const trace::ResolvedScenario& scenario) {
+  int fewest = std::numeric_limits<int>::max();
+  for (const auto& breakpoint : scenario.breakpoints) {
+    for (const auto& count : breakpoint.hit_counts) {
+      fewest = std::min(fewest, count.at_least.value_or(0));
+    }
+  }
+  return fewest == std::numeric_limits<int>::max() ? 0 : fewest;
+}
+
+Status measure_trace_mount(const BenchOptions& bench, const kernel::KernelBuild& kernel, Figures& figures) {
+  KH_ASSIGN_OR_RETURN(Prepared prepared, prepare(bench.trace_scenario, kernel));
+  std::vector<double> bare_walls;
+  std::vector<double> trace_walls;
+  for (int round = 1; round <= bench.rounds; ++round) {
+    KH_ASSIGN_OR_RETURN(double bare, time_bare_boot(prepared.vm, kBareBootTimeout));
+    bare_walls.push_back(bare);
+    double wall = 0;
+    KH_ASSIGN_OR_RETURN(engine::RunReport report, run_engine(prepared.options, wall));
+    trace_walls.push_back(wall);
+    fmt::print(stderr, "trace_bench: round {}/{}: bare boot {:.3f} s, trace-mount {:.3f} s ({})\n", round,
+               bench.rounds, bare, wall, describe_phases(report));
+  }
+  figures.bare_boot_wall = median(bare_walls);
+  figures.trace_mount_wall = median(trace_walls);
+  return {};
+}
+
+Status measure_hit_cost(const BenchOptions& bench, const kernel::KernelBuild& kernel, Figures& figures) {
+  KH_ASSIGN_OR_RETURN(Prepared prepared, prepare(bench.hit_scenario, kernel));
+  const int expected = expected_hits(prepared.scenario);
+
+  KH_ASSIGN_OR_RETURN(std::vector<double> cli_times,
+                      gdb_cli_hit_times(prepared.scenario, kernel, prepared.vm, prepared.scenario.timeout));
+  if (static_cast<int>(cli_times.size()) < expected) {
+    return make_error(ErrorKind::Process, "gdb's breakpoint commands saw {} hits, the scenario expects at least {}",
+                      cli_times.size(), expected);
+  }
+  figures.gdb_cli_hit_cost_ms = 1000 * median(consecutive_gaps(cli_times));
+  fmt::print(stderr, "trace_bench: gdb commands: {} hits in {:.3f} s\n", cli_times.size(),
+             cli_times.back() - cli_times.front());
+
+  double wall = 0;
+  KH_ASSIGN_OR_RETURN(engine::RunReport report, run_engine(prepared.options, wall));
+  std::vector<double> engine_times;
+  for (const auto& hit : report.trace.hits) {
+    engine_times.push_back(hit.time_s);
+  }
+  if (engine_times.size() < 2) {
+    return make_error(ErrorKind::Process, "{}: {} hits, too few to time", bench.hit_scenario.string(),
+                      engine_times.size());
+  }
+  figures.breakpoint_hit_cost_ms = 1000 * median(consecutive_gaps(engine_times));
+  fmt::print(stderr, "trace_bench: engine: {} hits in {:.3f} s, run {:.3f} s ({})\n", engine_times.size(),
+             engine_times.back() - engine_times.front(), wall, describe_phases(report));
+  return {};
+}
+
+Result<Figures> measure(const BenchOptions& bench) {
+  // The kernel both sides boot; the engine's own runs look it up again, as a user's run does.
+  KH_ASSIGN_OR_RETURN(kernel::KernelBuild kernel, engine::kernel_for(run_options(bench.trace_scenario)));
+  fmt::print(stderr, "trace_bench: kernel {} ({}), TCG, {} rounds\n", kernel.release, kernel.key, bench.rounds);
+  Figures figures;
+  KH_TRY(measure_trace_mount(bench, kernel, figures));
+  KH_TRY(measure_hit_cost(bench, kernel, figures));
+  return figures;
+}
+
+}  // namespace
+}  // namespace kh::bench
+
+int main(int argc, char** argv) {
+  kh::bench::BenchOptions bench;
+  CLI::App app{"kharness end-to-end benchmarks: trace-mount against a bare boot, a breakpoint hit against gdb's own"};
+  app.add_option("--rounds", bench.rounds, "Interleaved bare/trace-mount runs; the median is reported")
+      ->check(CLI::Range(1, 20));
+  app.add_option("--trace-scenario", bench.trace_scenario, "The scenario timed against a bare boot")
+      ->check(CLI::ExistingFile);
+  app.add_option("--hit-scenario", bench.hit_scenario, "The scenario whose hits are timed")->check(CLI::ExistingFile);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error);
+  }
+  kh::install_interrupt_handlers();
+
+  auto figures = kh::bench::measure(bench);
+  if (!figures.ok()) {
+    fmt::print(stderr, "trace_bench: {}\n", figures.error().to_string());
+    for (const auto& line : figures.error().details) {
+      fmt::print(stderr, "  {}\n", line);
+    }
+    return 1;
+  }
+  fmt::print("trace_mount_wall {:.3f} s\n", figures->trace_mount_wall);
+  fmt::print("bare_boot_wall {:.3f} s\n", figures->bare_boot_wall);
+  fmt::print("trace_overhead_ratio {:.2f}\n", figures->trace_mount_wall / figures->bare_boot_wall);
+  fmt::print("breakpoint_hit_cost {:.3f} ms\n", figures->breakpoint_hit_cost_ms);
+  fmt::print("gdb_cli_hit_cost {:.3f} ms\n", figures->gdb_cli_hit_cost_ms);
+  fmt::print("hit_cost_ratio {:.2f}\n", figures->breakpoint_hit_cost_ms / figures->gdb_cli_hit_cost_ms);
+  return 0;
+}
