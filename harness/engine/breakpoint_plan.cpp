@@ -4,8 +4,8 @@
 
 namespace kh::engine {
 
-std::string guest_condition(std::string_view comm) {
-  return fmt::format("$_streq($lx_current().comm, \"{}\")", comm);
+std::string guest_condition(std::string_view comm, std::string_view current_task) {
+  return fmt::format("$_streq({}->comm, \"{}\")", current_task, comm);
 }
 
 std::string mi_quote(std::string_view text) {
@@ -25,7 +25,7 @@ std::string mi_quote(std::string_view text) {
 
 namespace {
 
-CollectPlan plan_collect(const trace::BreakpointSpec& spec, bool have_gdb_scripts) {
+CollectPlan plan_collect(const trace::BreakpointSpec& spec, std::string_view current_task) {
   CollectPlan plan;
   plan.frames = plan.commands.size();
   plan.commands.emplace_back("-stack-list-frames");
@@ -38,11 +38,11 @@ CollectPlan plan_collect(const trace::BreakpointSpec& spec, bool have_gdb_script
   } else {
     plan.arguments = std::string::npos;
   }
-  if (have_gdb_scripts) {
+  if (!current_task.empty()) {
     plan.task_pid = plan.commands.size();
-    plan.commands.emplace_back("-data-evaluate-expression $lx_current().pid");
+    plan.commands.push_back("-data-evaluate-expression " + mi_quote(fmt::format("{}->pid", current_task)));
     plan.task_comm = plan.commands.size();
-    plan.commands.emplace_back("-data-evaluate-expression $lx_current().comm");
+    plan.commands.push_back("-data-evaluate-expression " + mi_quote(fmt::format("{}->comm", current_task)));
   } else {
     plan.task_pid = std::string::npos;
     plan.task_comm = std::string::npos;
@@ -61,13 +61,13 @@ CollectPlan plan_collect(const trace::BreakpointSpec& spec, bool have_gdb_script
 }  // namespace
 
 Result<std::vector<PlannedBreakpoint>> plan_breakpoints(const trace::ResolvedScenario& scenario,
-                                                        bool have_gdb_scripts, bool hardware) {
+                                                        std::string_view current_task, bool hardware) {
   std::vector<PlannedBreakpoint> planned;
   for (const auto& spec : scenario.breakpoints) {
     PlannedBreakpoint bp;
     bp.spec = &spec;
     if (spec.scope == trace::Scope::Guest) {
-      if (!have_gdb_scripts) {
+      if (current_task.empty()) {
         Error error = make_error(ErrorKind::Symbol,
                                  "breakpoint '{}' is guest-scoped, which needs the kernel's gdb scripts "
                                  "(CONFIG_GDB_SCRIPTS, vmlinux-gdb.py); this kernel has none: rebuild it "
@@ -76,7 +76,7 @@ Result<std::vector<PlannedBreakpoint>> plan_breakpoints(const trace::ResolvedSce
         error.location = spec.location;
         return error;
       }
-      bp.condition = guest_condition(scenario.guest.comm);
+      bp.condition = guest_condition(scenario.guest.comm, current_task);
     }
     if (!spec.condition.empty()) {
       bp.condition = bp.condition.empty() ? spec.condition
@@ -90,7 +90,7 @@ Result<std::vector<PlannedBreakpoint>> plan_breakpoints(const trace::ResolvedSce
       bp.insert_command += " -c " + mi_quote(bp.condition);
     }
     bp.insert_command += " " + mi_quote(spec.function);
-    bp.collect = plan_collect(spec, have_gdb_scripts);
+    bp.collect = plan_collect(spec, current_task);
     planned.push_back(std::move(bp));
   }
   return planned;

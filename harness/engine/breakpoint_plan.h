@@ -18,8 +18,8 @@ struct CollectPlan {
   std::size_t frames = 0;             // -stack-list-frames
   std::size_t arguments = 0;          // -stack-list-arguments --simple-values, or npos when no
                                       // expectation reads a caller's argument
-  std::size_t task_pid = 0;           // $lx_current().pid, or npos without the kernel's gdb scripts
-  std::size_t task_comm = 0;          // $lx_current().comm, or npos
+  std::size_t task_pid = 0;           // <current task>->pid, or npos when no expression is known
+  std::size_t task_comm = 0;          // <current task>->comm, or npos
   std::size_t first_capture = 0;      // captures follow in the spec's order
 };
 
@@ -31,18 +31,20 @@ struct PlannedBreakpoint {
   CollectPlan collect;
 };
 
-// The gdb condition that is true only in the guest program's tasks: the task's comm, read
-// through the kernel's own gdb helpers ($lx_current() works from 4.19 to 6.12, where a hand-made
-// per-cpu `current_task` read does not on 4.19).
-std::string guest_condition(std::string_view comm);
+// The gdb condition that is true only in the guest program's tasks: the comm of `current_task`, a
+// gdb expression for the current task (see TaskExpression in the engine): the kernel's own
+// `$lx_current()` (any kernel with its gdb scripts), or the `current_task` variable itself on a
+// kernel without SMP, where it is a plain global and costs no Python.
+std::string guest_condition(std::string_view comm, std::string_view current_task);
 
 // Quotes `text` as an MI c-string parameter: "..." with \\ \" \n \t escaped.
 std::string mi_quote(std::string_view text);
 
-// Plans every breakpoint of a resolved scenario. `have_gdb_scripts` says whether the kernel's
-// vmlinux-gdb.py is loaded; a guest-scoped breakpoint without it fails with ErrorKind::Symbol.
-// `hardware` inserts hardware breakpoints (-h), as KVM guests need before the kernel runs.
+// Plans every breakpoint of a resolved scenario. `current_task` is a gdb expression for the current
+// task_struct pointer, empty when there is none (no gdb scripts, no usable variable): a guest-scoped
+// breakpoint then fails with ErrorKind::Symbol. `hardware` inserts hardware breakpoints (-h), as
+// KVM guests need before the kernel runs.
 Result<std::vector<PlannedBreakpoint>> plan_breakpoints(const trace::ResolvedScenario& scenario,
-                                                        bool have_gdb_scripts, bool hardware);
+                                                        std::string_view current_task, bool hardware);
 
 }  // namespace kh::engine

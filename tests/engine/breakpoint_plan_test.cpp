@@ -43,38 +43,39 @@ TEST(MiQuote, EscapesWhatMiNeeds) {
 }
 
 TEST(GuestCondition, ComparesTheCurrentTasksComm) {
-  EXPECT_EQ(guest_condition("mnt_ns_clone"), "$_streq($lx_current().comm, \"mnt_ns_clone\")");
+  EXPECT_EQ(guest_condition("mnt_ns_clone", "$lx_current()"), "$_streq($lx_current()->comm, \"mnt_ns_clone\")");
+  EXPECT_EQ(guest_condition("hit_loop", "current_task"), "$_streq(current_task->comm, \"hit_loop\")");
 }
 
 TEST(PlanBreakpoints, GuestScopeGetsTheCommConditionAndAllScopeNone) {
   auto scenario = resolved(kScenario);
-  auto plan = plan_breakpoints(scenario, /*have_gdb_scripts=*/true, /*hardware=*/false);
+  auto plan = plan_breakpoints(scenario, "$lx_current()", /*hardware=*/false);
   ASSERT_TRUE(plan.ok()) << plan.error().to_string();
   ASSERT_EQ(plan->size(), 3u);
   EXPECT_EQ((*plan)[0].insert_command,
-            "-break-insert -c \"$_streq($lx_current().comm, \\\"mnt_ns_clone\\\")\" \"copy_mnt_ns\"");
+            "-break-insert -c \"$_streq($lx_current()->comm, \\\"mnt_ns_clone\\\")\" \"copy_mnt_ns\"");
   EXPECT_EQ((*plan)[1].insert_command, "-break-insert \"do_mount\"");
   EXPECT_EQ((*plan)[1].condition, "");
-  EXPECT_EQ((*plan)[2].condition, "($_streq($lx_current().comm, \"mnt_ns_clone\")) && (dest_mp != 0)");
+  EXPECT_EQ((*plan)[2].condition, "($_streq($lx_current()->comm, \"mnt_ns_clone\")) && (dest_mp != 0)");
 }
 
 TEST(PlanBreakpoints, HardwareBreakpointsForKvm) {
   auto scenario = resolved(kScenario);
-  auto plan = plan_breakpoints(scenario, true, /*hardware=*/true);
+  auto plan = plan_breakpoints(scenario, "$lx_current()", /*hardware=*/true);
   ASSERT_TRUE(plan.ok());
   EXPECT_EQ((*plan)[1].insert_command, "-break-insert -h \"do_mount\"");
 }
 
 TEST(PlanBreakpoints, CollectCommandsEndWithAStepAndIndexTheAnswers) {
   auto scenario = resolved(kScenario);
-  auto plan = plan_breakpoints(scenario, true, false);
+  auto plan = plan_breakpoints(scenario, "current_task", false);
   ASSERT_TRUE(plan.ok());
   const CollectPlan& collect = (*plan)[0].collect;
   ASSERT_EQ(collect.commands.size(), 6u);
   EXPECT_EQ(collect.commands[collect.frames], "-stack-list-frames");
   EXPECT_EQ(collect.arguments, std::string::npos);
-  EXPECT_EQ(collect.commands[collect.task_pid], "-data-evaluate-expression $lx_current().pid");
-  EXPECT_EQ(collect.commands[collect.task_comm], "-data-evaluate-expression $lx_current().comm");
+  EXPECT_EQ(collect.commands[collect.task_pid], "-data-evaluate-expression \"current_task->pid\"");
+  EXPECT_EQ(collect.commands[collect.task_comm], "-data-evaluate-expression \"current_task->comm\"");
   EXPECT_EQ(collect.commands[collect.first_capture], "-data-evaluate-expression \"flags & 0x00020000\"");
   EXPECT_EQ(collect.commands[collect.first_capture + 1], "-data-evaluate-expression \"ns->root\"");
   EXPECT_EQ(collect.commands.back(), "-exec-step-instruction");
@@ -82,7 +83,7 @@ TEST(PlanBreakpoints, CollectCommandsEndWithAStepAndIndexTheAnswers) {
 
 TEST(PlanBreakpoints, GuestScopeWithoutGdbScriptsIsASymbolErrorWithTheLine) {
   auto scenario = resolved(kScenario);
-  auto plan = plan_breakpoints(scenario, /*have_gdb_scripts=*/false, false);
+  auto plan = plan_breakpoints(scenario, /*current_task=*/"", false);
   ASSERT_FALSE(plan.ok());
   EXPECT_EQ(plan.error().kind, ErrorKind::Symbol);
   EXPECT_EQ(plan.error().location, "plan.xml:3");
@@ -92,7 +93,7 @@ TEST(PlanBreakpoints, GuestScopeWithoutGdbScriptsIsASymbolErrorWithTheLine) {
 TEST(PlanBreakpoints, AllScopeWorksWithoutGdbScripts) {
   auto scenario = resolved(R"(<scenario name="all"><guest program="mnt_ns_clone"/>
     <breakpoint function="do_mount" scope="all"/></scenario>)");
-  auto plan = plan_breakpoints(scenario, false, false);
+  auto plan = plan_breakpoints(scenario, "", false);
   ASSERT_TRUE(plan.ok());
   EXPECT_EQ((*plan)[0].collect.task_pid, std::string::npos);
   EXPECT_EQ((*plan)[0].collect.commands.size(), 2u);
@@ -102,7 +103,7 @@ TEST(PlanBreakpoints, CallerArgumentsOnlyWhenAnExpectationReadsThem) {
   auto scenario = resolved(R"(<scenario name="args"><guest program="mnt_ns_clone"/>
     <breakpoint function="attach_recursive_mnt"><expect arg="dev_name" frame="path_mount" equals="/myproc"/></breakpoint>
     <breakpoint function="do_mount"><expect arg="dev_name" equals="proc"/></breakpoint></scenario>)");
-  auto plan = plan_breakpoints(scenario, true, false);
+  auto plan = plan_breakpoints(scenario, "current_task", false);
   ASSERT_TRUE(plan.ok()) << plan.error().to_string();
   const CollectPlan& callers = (*plan)[0].collect;
   ASSERT_NE(callers.arguments, std::string::npos);
