@@ -96,7 +96,7 @@ Result<std::vector<double>> gdb_cli_hit_times(const trace::ResolvedScenario& sce
                                               const kernel::KernelBuild& kernel, const vm::VmSpec& spec,
                                               std::chrono::milliseconds timeout) {
   KH_ASSIGN_OR_RETURN(std::vector<engine::PlannedBreakpoint> plan,
-                      engine::plan_breakpoints(scenario, !kernel.gdb_scripts.empty(), false));
+                      engine::plan_breakpoints(scenario, engine::current_task_expression(kernel), false));
   KH_ASSIGN_OR_RETURN(TempDir work, TempDir::create("kharness-bench-"));
   const std::filesystem::path script = work.path() / "hits.gdb";
   const std::filesystem::path times_file = work.path() / "hit-times";

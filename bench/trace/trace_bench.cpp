@@ -38,12 +38,14 @@ using Seconds = std::chrono::duration<double>;
 // A bare boot of the trace-mount image takes about 1.5 s under TCG.
 constexpr std::chrono::milliseconds kBareBootTimeout{60'000};
 
+// What to run; the defaults are what `make bench` measures.
 struct BenchOptions {
   int rounds = 5;
   std::filesystem::path trace_scenario = KH_SOURCE_DIR "/scenarios/trace-mount.xml";
   std::filesystem::path hit_scenario = KH_SOURCE_DIR "/scenarios/bench/hit-loop.xml";
 };
 
+// The medians the benchmark prints (seconds for walls, milliseconds for hit costs).
 struct Figures {
   double trace_mount_wall = 0;
   double bare_boot_wall = 0;
@@ -67,6 +69,8 @@ engine::RunOptions run_options(const std::filesystem::path& scenario) {
   return options;
 }
 
+// Loads and resolves the scenario for `kernel` and builds (or finds) its guest image. Fails like
+// the engine's own preparation (Config with file:line, Io).
 Result<Prepared> prepare(const std::filesystem::path& file, const kernel::KernelBuild& kernel) {
   Prepared prepared;
   prepared.options = run_options(file);

@@ -82,8 +82,7 @@ Result<int> run_lab_shell(const RunOptions& options) {
   }
   KH_ASSIGN_OR_RETURN(vm::Accel accel, vm::resolve_accel(options.accel, kernel.bzimage));
   KH_ASSIGN_OR_RETURN(std::vector<PlannedBreakpoint> plan,
-                      plan_breakpoints(resolved, kernel.gdb_scripts.empty() ? "" : "$lx_current()",
-                                       accel == vm::Accel::Kvm));
+                      plan_breakpoints(resolved, current_task_expression(kernel), accel == vm::Accel::Kvm));
   KH_ASSIGN_OR_RETURN(TempDir work_dir, TempDir::create("kharness-shell-"));
   KH_ASSIGN_OR_RETURN(std::filesystem::path initramfs, build_guest_image(resolved));
   KH_ASSIGN_OR_RETURN(vm::QemuVm vm, vm::QemuVm::start(vm_spec_for(options, kernel, initramfs, accel)));

@@ -8,7 +8,6 @@
 #include <utility>
 
 #include "common/deadline.h"
-#include "common/file_io.h"
 #include "engine/breakpoint_plan.h"
 #include "engine/gdb_setup.h"
 #include "engine/guest_image.h"
@@ -149,7 +148,7 @@ class TraceRun {
     report_.accel = std::string(vm::to_string(accel_));
     // Under KVM, software breakpoints written before the kernel runs are lost when it sets up its
     // page tables: stop at start_kernel with a hardware breakpoint first, insert the rest there.
-    current_task_ = current_task_expression();
+    current_task_ = current_task_expression(kernel_);
     KH_ASSIGN_OR_RETURN(plan_, plan_breakpoints(resolved_, current_task_, false));
     if (accel_ == vm::Accel::Tcg) {
       KH_TRY(insert_breakpoints());
@@ -158,26 +157,6 @@ class TraceRun {
     }
     mark_phase("gdb");
     return {};
-  }
-
-  // A gdb expression for the current task_struct pointer. Without SMP the kernel's per-cpu
-  // `current_task` (`pcpu_hot.current_task` since 6.2) is a plain global: reading it costs one
-  // memory read, where the equivalent $lx_current() spends ~13 ms in Python at every evaluation
-  // (measured under TCG), three times per hit. With SMP only $lx_current() knows the CPU.
-  std::string current_task_expression() {
-    auto config = read_file(kernel_.config);
-    const bool smp = !config.ok() || config->find("\nCONFIG_SMP=y") != std::string::npos;
-    if (!smp) {
-      for (std::string_view candidate : {"current_task", "pcpu_hot.current_task"}) {
-        auto answer = gdb_->command_raw(
-            "-data-evaluate-expression " + mi_quote(fmt::format("sizeof({}->comm)", candidate)),
-            Deadline::in(kCommandTimeout));
-        if (answer.ok() && answer->result_class == mi::ResultClass::Done) {
-          return std::string(candidate);
-        }
-      }
-    }
-    return have_gdb_scripts_ ? "$lx_current()" : "";
   }
 
   // Runs a gdb CLI command through MI.
