@@ -295,18 +295,8 @@ struct MiSession::State {
   // Waits once for gdb output, stderr or gdb's exit, and takes it in. Fails only when the wait
   // does (Timeout, Interrupted); gdb's exit is recorded in `gone`, not returned.
   Status pump(Deadline deadline) {
-    int fds[3] = {child.stdout_fd(), child.exit_fd(), child.stderr_fd()};
-    const std::size_t count = stderr_open ? 3 : 2;
-    KH_ASSIGN_OR_RETURN(std::size_t ready, wait_readable(std::span<const int>(fds, count), deadline));
-    if (ready == 0) {
-      if (!read_stdout()) {
-        mark_gone();
-      }
-    } else if (ready == 1) {
-      mark_gone();
-    } else {
-      read_stderr();
-    }
+    // poll(2) ignores a negative fd: no wake-up source.
+    KH_TRY(pump_or_wake(-1, deadline));
     return {};
   }
 
