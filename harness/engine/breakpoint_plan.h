@@ -34,7 +34,8 @@ struct PlannedBreakpoint {
 // The gdb condition that is true only in the guest program's tasks: the comm of `current_task`, a
 // gdb expression for the current task (see TaskExpression in the engine): the kernel's own
 // `$lx_current()` (any kernel with its gdb scripts), or the `current_task` variable itself on a
-// kernel without SMP, where it is a plain global and costs no Python.
+// kernel without SMP, where it is a plain global and costs no Python (then the comparison is
+// native too: two masked 64-bit reads of comm).
 std::string guest_condition(std::string_view comm, std::string_view current_task);
 
 // Quotes `text` as an MI c-string parameter: "..." with \\ \" \n \t escaped.

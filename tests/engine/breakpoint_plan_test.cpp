@@ -44,7 +44,12 @@ TEST(MiQuote, EscapesWhatMiNeeds) {
 
 TEST(GuestCondition, ComparesTheCurrentTasksComm) {
   EXPECT_EQ(guest_condition("mnt_ns_clone", "$lx_current()"), "$_streq($lx_current()->comm, \"mnt_ns_clone\")");
-  EXPECT_EQ(guest_condition("hit_loop", "current_task"), "$_streq(current_task->comm, \"hit_loop\")");
+  // "hit_loop\0": eight bytes, then the NUL alone in the second word.
+  EXPECT_EQ(guest_condition("hit_loop", "current_task"),
+            "(*(unsigned long long *)(current_task->comm + 0) & 0xffffffffffffffff) == 0x706f6f6c5f746968 && "
+            "(*(unsigned long long *)(current_task->comm + 8) & 0xff) == 0x0");
+  EXPECT_EQ(guest_condition("sh", "pcpu_hot.current_task"),
+            "(*(unsigned long long *)(pcpu_hot.current_task->comm + 0) & 0xffffff) == 0x6873");
 }
 
 TEST(PlanBreakpoints, GuestScopeGetsTheCommConditionAndAllScopeNone) {
