@@ -77,7 +77,7 @@ Status verify_final_config(const BuildInputs& inputs, BuildLog& log) {
 }
 
 Result<std::string> kernel_release(const BuildInputs& inputs) {
-  ChildSpec spec = make_command(inputs, {"-s", "kernelrelease"});
+  ChildSpec spec = make_command(inputs, {"--silent", "kernelrelease"});
   KH_ASSIGN_OR_RETURN(CommandOutput output, run_command(spec, Deadline::in(kQuickStepTimeout)));
   std::string text = output.output;
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
