@@ -238,6 +238,8 @@ class TraceRun {
   }
 
   Status resume() {
+    // Whatever was being stepped past is behind us once the guest runs freely.
+    stepping_from_.clear();
     auto answer = gdb_->command("-exec-continue");
     if (!answer.ok()) {
       return std::move(answer).error();
@@ -520,12 +522,5 @@ Result<kernel::KernelBuild> kernel_for(const RunOptions& options) {
   return *options.kernel_build;
 }
 
-std::string describe_kernel_request(const kernel::KernelRequest& request) {
-  if (!request.source_tree.empty()) return "--kernel-source " + request.source_tree.string();
-  if (!request.tarball.empty()) return "--kernel-tarball " + request.tarball.string();
-  if (!request.version.empty()) return "--kernel-version " + request.version;
-  if (!request.debian_package.empty()) return "--kernel-package " + request.debian_package;
-  return "";
-}
 
 }  // namespace kh::engine

@@ -64,7 +64,4 @@ RunReport run_scenario(const RunOptions& options);
 // kernel::provide_kernel(options.kernel). Fails like provide_kernel.
 Result<kernel::KernelBuild> kernel_for(const RunOptions& options);
 
-// The one-line command that reproduces a run; for reports.
-std::string describe_kernel_request(const kernel::KernelRequest& request);
-
 }  // namespace kh::engine
