@@ -522,5 +522,4 @@ Result<kernel::KernelBuild> kernel_for(const RunOptions& options) {
   return *options.kernel_build;
 }
 
-
 }  // namespace kh::engine
