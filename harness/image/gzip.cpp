@@ -22,6 +22,22 @@ Bytef* as_bytes(const char* data) {
   return reinterpret_cast<Bytef*>(const_cast<char*>(data));
 }
 
+// Before each deflate/inflate call: hands zlib the next chunk of input once it used the last one,
+// and room for output, doubling `out` when it is full (zlib counts both in uInt).
+void next_buffers(z_stream& stream, std::string_view data, std::size_t& in_offset, std::string& out) {
+  if (stream.avail_in == 0 && in_offset < data.size()) {
+    std::size_t chunk = std::min(kChunk, data.size() - in_offset);
+    stream.next_in = as_bytes(data.data() + in_offset);
+    stream.avail_in = static_cast<uInt>(chunk);
+    in_offset += chunk;
+  }
+  if (stream.total_out >= out.size()) {
+    out.resize(out.size() * 2);
+  }
+  stream.next_out = reinterpret_cast<Bytef*>(out.data() + stream.total_out);
+  stream.avail_out = static_cast<uInt>(std::min(kChunk, out.size() - stream.total_out));
+}
+
 }  // namespace
 
 Result<std::string> gzip_compress(std::string_view data) {
@@ -41,17 +57,7 @@ Result<std::string> gzip_compress(std::string_view data) {
   std::size_t in_offset = 0;
   int status = Z_OK;
   while (status == Z_OK) {
-    if (stream.avail_in == 0 && in_offset < data.size()) {
-      std::size_t chunk = std::min(kChunk, data.size() - in_offset);
-      stream.next_in = as_bytes(data.data() + in_offset);
-      stream.avail_in = static_cast<uInt>(chunk);
-      in_offset += chunk;
-    }
-    if (stream.total_out >= out.size()) {
-      out.resize(out.size() * 2);
-    }
-    stream.next_out = reinterpret_cast<Bytef*>(out.data() + stream.total_out);
-    stream.avail_out = static_cast<uInt>(std::min(kChunk, out.size() - stream.total_out));
+    next_buffers(stream, data, in_offset, out);
     status = deflate(&stream, in_offset == data.size() ? Z_FINISH : Z_NO_FLUSH);
     if (status == Z_BUF_ERROR) {
       status = Z_OK;  // no progress possible with this buffer: the loop grows it
@@ -76,17 +82,7 @@ Result<std::string> gzip_decompress(std::string_view data) {
   std::size_t in_offset = 0;
   int status = Z_OK;
   while (status == Z_OK) {
-    if (stream.avail_in == 0 && in_offset < data.size()) {
-      std::size_t chunk = std::min(kChunk, data.size() - in_offset);
-      stream.next_in = as_bytes(data.data() + in_offset);
-      stream.avail_in = static_cast<uInt>(chunk);
-      in_offset += chunk;
-    }
-    if (stream.total_out >= out.size()) {
-      out.resize(out.size() * 2);
-    }
-    stream.next_out = reinterpret_cast<Bytef*>(out.data() + stream.total_out);
-    stream.avail_out = static_cast<uInt>(std::min(kChunk, out.size() - stream.total_out));
+    next_buffers(stream, data, in_offset, out);
     status = inflate(&stream, Z_NO_FLUSH);
     if (status == Z_BUF_ERROR && stream.avail_in == 0 && in_offset == data.size()) {
       break;  // input ended before the stream did
