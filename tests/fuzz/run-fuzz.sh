@@ -22,7 +22,7 @@ if ! grep -q '^CMAKE_CXX_COMPILER:.*clang' "$build_dir/CMakeCache.txt"; then
 fi
 cmake --build "$build_dir" --target mi_parser_fuzz -j2
 
-fixtures_dir="$(sed -n 's/^KH_FIXTURES_DIR:PATH=//p' "$build_dir/CMakeCache.txt")"
+fixtures_dir="$source_dir/tests/fixtures/gdb-mi"
 seeds_dir="$build_dir/mi_parser_seeds"
 corpus_dir="$build_dir/mi_parser_corpus"
 artifacts_dir="$build_dir/mi_parser_fuzz-artifacts"

@@ -1,4 +1,4 @@
-// The real gdb 13 transcripts of the trace-mount flow (shared/fixtures/gdb-mi): every line parses,
+// The real gdb 13 transcripts of the trace-mount flow (tests/fixtures/gdb-mi): every line parses,
 // formats back byte for byte, and the records the trace engine relies on hold what gdb printed.
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // Hand-made run reports shaped like real ones: the frames, arguments and values come from the
-// gdb/MI fixture transcripts of 4.19.304 and 6.1 (../shared/fixtures/gdb-mi/), the serial logs are
+// gdb/MI fixture transcripts of 4.19.304 and 6.1 (tests/fixtures/gdb-mi/), the serial logs are
 // the fixtures' own.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The gdb/MI fixture transcripts (../shared/fixtures/gdb-mi/*.mi) as trace-model hits, so that a
+// The gdb/MI fixture transcripts (tests/fixtures/gdb-mi/*.mi) as trace-model hits, so that a
 // product scenario can be checked against what real 4.19 and 6.1 kernels showed.
 #pragma once
 

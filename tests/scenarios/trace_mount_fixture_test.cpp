@@ -1,4 +1,4 @@
-// scenarios/trace-mount.xml against the real transcripts of ../shared/fixtures/gdb-mi/: every
+// scenarios/trace-mount.xml against the real transcripts of tests/fixtures/gdb-mi/: every
 // expectation a transcript can answer passes on its own kernel, and the other kernel's variants fail.
 #include <gtest/gtest.h>
 
