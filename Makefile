@@ -3,6 +3,7 @@
 #   make trace-mount   trace how Linux builds a mount namespace, and check it
 #   make test          the whole test suite (unit and VM tests), plus the sanitizer build
 #   make bench         performance figures, one `<name> <value> <unit>` per line
+#   make matrix        every scenario on several kernels: KERNELS="--kernel-package linux-source-6.1 ..."
 #
 # Kernel choice for trace-mount: KERNEL_SOURCE=DIR, KERNEL_TARBALL=FILE or KERNEL_VERSION=X.Y.Z.
 
@@ -12,7 +13,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?=
 
-.PHONY: all deps configure build test test-unit test-vm test-sanitize fuzz bench trace-mount format clean
+.PHONY: all deps configure build build-kharness test test-unit test-vm test-sanitize fuzz bench trace-mount matrix format clean
 
 all: build
 
@@ -26,6 +27,10 @@ configure: $(BUILD_DIR)/CMakeCache.txt
 
 build: deps configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Only what a run needs (the kharness program and the guest programs), not the test binaries.
+build-kharness: deps configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target kharness guest_programs
 
 # Everything: all tests (unit and VM), the unit tests again under ASan+UBSan, a short fuzz run.
 test: build
@@ -60,8 +65,16 @@ KERNEL_ARGS = $(if $(KERNEL_SOURCE),--kernel-source "$(KERNEL_SOURCE)") \
               $(if $(KERNEL_VERSION),--kernel-version "$(KERNEL_VERSION)")
 RUN_FLAGS ?=
 
-trace-mount: build
+trace-mount: build-kharness
 	$(BUILD_DIR)/kharness run scenarios/trace-mount.xml --prefer-kernel 4.19 $(KERNEL_ARGS) $(RUN_FLAGS)
+
+# The scenarios (SCENARIOS, default all of scenarios/) on every kernel option in KERNELS, each one
+# column; MATRIX_FLAGS for more (-j N, --golden DIR, --junit FILE, ...).
+SCENARIOS ?= $(wildcard scenarios/*.xml)
+KERNELS ?= --kernel-package linux-source-6.1 --kernel-package linux-source-6.12
+MATRIX_FLAGS ?=
+matrix: build-kharness
+	$(BUILD_DIR)/kharness matrix $(SCENARIOS) $(KERNELS) $(MATRIX_FLAGS)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h' '*.c')

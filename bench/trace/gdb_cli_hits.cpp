@@ -92,17 +92,15 @@ std::vector<std::string> output_tail(const std::filesystem::path& file) {
 
 }  // namespace
 
-Result<std::vector<double>> gdb_cli_hit_times(const trace::ResolvedScenario& scenario,
-                                              const kernel::KernelBuild& kernel, const vm::VmSpec& spec,
-                                              std::chrono::milliseconds timeout) {
-  KH_ASSIGN_OR_RETURN(std::vector<engine::PlannedBreakpoint> plan,
-                      engine::plan_breakpoints(scenario, engine::current_task_expression(kernel), false));
+Result<std::vector<double>> gdb_cli_hit_times(const engine::PreparedRun& run, std::chrono::milliseconds timeout) {
+  const std::vector<engine::PlannedBreakpoint>& plan = run.plan;
+  const kernel::KernelBuild& kernel = run.kernel;
   KH_ASSIGN_OR_RETURN(TempDir work, TempDir::create("kharness-bench-"));
   const std::filesystem::path script = work.path() / "hits.gdb";
   const std::filesystem::path times_file = work.path() / "hit-times";
   const std::filesystem::path output = work.path() / "gdb.out";
 
-  KH_ASSIGN_OR_RETURN(vm::QemuVm vm, vm::QemuVm::start(spec));
+  KH_ASSIGN_OR_RETURN(vm::QemuVm vm, vm::QemuVm::start(run.vm));
   KH_TRY(write_file_atomically(script, command_file(plan, kernel, vm.gdb_socket())));
 
   ChildSpec gdb;

@@ -23,8 +23,7 @@
 #include "bare_boot.h"
 #include "common/deadline.h"
 #include "common/result.h"
-#include "engine/guest_image.h"
-#include "engine/lab_shell.h"
+#include "engine/run_preparation.h"
 #include "engine/trace_engine.h"
 #include "gdb_cli_hits.h"
 #include "sample_stats.h"
@@ -54,11 +53,11 @@ struct Figures {
   double gdb_cli_hit_cost_ms = 0;
 };
 
-// A scenario with its kernel, guest image and VM, ready for either side of a comparison.
+// A scenario with its kernel, guest image and VM, ready for either side of a comparison: the
+// engine's own preparation, so that both sides boot exactly what a run boots.
 struct Prepared {
   engine::RunOptions options;
-  trace::ResolvedScenario scenario;
-  vm::VmSpec vm;
+  engine::PreparedRun run;
 };
 
 // Every run of the benchmark uses the default kernel under TCG: the accelerator that works here,
@@ -70,23 +69,23 @@ engine::RunOptions run_options(const std::filesystem::path& scenario) {
   return options;
 }
 
-// Loads and resolves the scenario for `kernel` and builds (or finds) its guest image. Fails like
-// the engine's own preparation (Config with file:line, Io).
+// Prepares the scenario on `kernel` as a run does. Fails like prepare_run, and with Config when
+// the scenario does not apply to the kernel.
 Result<Prepared> prepare(const std::filesystem::path& file, const kernel::KernelBuild& kernel) {
   Prepared prepared;
   prepared.options = run_options(file);
-  KH_ASSIGN_OR_RETURN(trace::Scenario scenario, trace::load_scenario_file(file));
-  prepared.scenario = trace::resolve(scenario, kernel.version);
-  if (!prepared.scenario.applies) {
+  prepared.options.kernel_build = kernel;
+  KH_ASSIGN_OR_RETURN(prepared.run, engine::prepare_run(prepared.options));
+  if (!prepared.run.resolved.applies) {
     return make_error(ErrorKind::Config, "{} does not apply to kernel {}", file.string(), kernel.release);
   }
-  KH_ASSIGN_OR_RETURN(std::filesystem::path image, engine::build_guest_image(prepared.scenario));
-  prepared.vm = engine::vm_spec_for(prepared.options, kernel, image, vm::Accel::Tcg);
+  // The engine's runs look the kernel up again, as a user's run does.
+  prepared.options.kernel_build.reset();
   return prepared;
 }
 
 // Why each expectation of a report failed, and the evidence, one line each.
-std::vector<std::string> failure_lines(const engine::RunReport& report) {
+std::vector<std::string> failure_lines(const trace::RunReport& report) {
   std::vector<std::string> lines;
   for (const auto& result : report.results) {
     if (result.verdict != trace::Verdict::Pass) {
@@ -102,9 +101,9 @@ std::vector<std::string> failure_lines(const engine::RunReport& report) {
 // The whole engine run, as a user waits for it. A run that went from boot to power-off measured
 // what it should even when an expectation failed (that is the scenario's business: it is shown
 // on stderr); any other verdict (ERROR, INFRA, TIMEOUT, SKIPPED) measured nothing.
-Result<engine::RunReport> run_engine(const engine::RunOptions& options, double& wall_seconds) {
+Result<trace::RunReport> run_engine(const engine::RunOptions& options, double& wall_seconds) {
   const auto started = Clock::now();
-  engine::RunReport report = engine::run_scenario(options);
+  trace::RunReport report = engine::run_scenario(options);
   wall_seconds = Seconds(Clock::now() - started).count();
   if (report.verdict == trace::Verdict::Fail) {
     fmt::print(stderr, "trace_bench: warning: {} verdict FAIL (timed all the same)\n", options.scenario.string());
@@ -122,7 +121,7 @@ Result<engine::RunReport> run_engine(const engine::RunOptions& options, double& 
   return report;
 }
 
-std::string describe_phases(const engine::RunReport& report) {
+std::string describe_phases(const trace::RunReport& report) {
   std::vector<std::string> phases;
   for (const auto& phase : report.phases) {
     phases.push_back(fmt::format("{} {:.3f}", phase.phase, phase.seconds));
@@ -146,10 +145,10 @@ Status measure_trace_mount(const BenchOptions& bench, const kernel::KernelBuild&
   std::vector<double> bare_walls;
   std::vector<double> trace_walls;
   for (int round = 1; round <= bench.rounds; ++round) {
-    KH_ASSIGN_OR_RETURN(double bare, time_bare_boot(prepared.vm, kBareBootTimeout));
+    KH_ASSIGN_OR_RETURN(double bare, time_bare_boot(prepared.run.vm, kBareBootTimeout));
     bare_walls.push_back(bare);
     double wall = 0;
-    KH_ASSIGN_OR_RETURN(engine::RunReport report, run_engine(prepared.options, wall));
+    KH_ASSIGN_OR_RETURN(trace::RunReport report, run_engine(prepared.options, wall));
     trace_walls.push_back(wall);
     fmt::print(stderr, "trace_bench: round {}/{}: bare boot {:.3f} s, trace-mount {:.3f} s ({})\n", round,
                bench.rounds, bare, wall, describe_phases(report));
@@ -162,9 +161,9 @@ Status measure_trace_mount(const BenchOptions& bench, const kernel::KernelBuild&
 // One run of each side of the hit-cost comparison; appends their gaps between consecutive hits.
 Status time_hits_once(const Prepared& prepared, const kernel::KernelBuild& kernel, int round, int rounds,
                       std::vector<double>& cli_gaps, std::vector<double>& engine_gaps) {
-  const int expected = expected_hits(prepared.scenario);
+  const int expected = expected_hits(prepared.run.resolved);
   KH_ASSIGN_OR_RETURN(std::vector<double> cli_times,
-                      gdb_cli_hit_times(prepared.scenario, kernel, prepared.vm, prepared.scenario.timeout));
+                      gdb_cli_hit_times(prepared.run, prepared.run.timeout));
   if (static_cast<int>(cli_times.size()) < expected) {
     return make_error(ErrorKind::Process, "gdb's breakpoint commands saw {} hits, the scenario expects at least {}",
                       cli_times.size(), expected);
@@ -173,7 +172,7 @@ Status time_hits_once(const Prepared& prepared, const kernel::KernelBuild& kerne
   cli_gaps.insert(cli_gaps.end(), cli.begin(), cli.end());
 
   double wall = 0;
-  KH_ASSIGN_OR_RETURN(engine::RunReport report, run_engine(prepared.options, wall));
+  KH_ASSIGN_OR_RETURN(trace::RunReport report, run_engine(prepared.options, wall));
   std::vector<double> engine_times;
   for (const auto& hit : report.trace.hits) {
     engine_times.push_back(hit.time_s);
@@ -208,7 +207,8 @@ Status measure_hit_cost(const BenchOptions& bench, const kernel::KernelBuild& ke
 
 Result<Figures> measure(const BenchOptions& bench) {
   // The kernel both sides boot; the engine's own runs look it up again, as a user's run does.
-  KH_ASSIGN_OR_RETURN(kernel::KernelBuild kernel, engine::kernel_for(run_options(bench.trace_scenario)));
+  KH_ASSIGN_OR_RETURN(engine::PreparedRun first, engine::prepare_run(run_options(bench.trace_scenario)));
+  const kernel::KernelBuild kernel = first.kernel;
   fmt::print(stderr, "trace_bench: kernel {} ({}), TCG, {} trace-mount rounds, {} hit-loop rounds\n", kernel.release,
              kernel.key, bench.rounds, bench.hit_rounds);
   Figures figures;

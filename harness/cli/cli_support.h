@@ -2,21 +2,20 @@
 #pragma once
 
 #include "common/result.h"
+#include "engine/run_outcome.h"
 
 namespace kh::cli {
 
-// Process exit codes of kharness, one per verdict class.
-enum ExitCode : int {
-  kExitPass = 0,         // everything asked for worked / every expectation passed
-  kExitFail = 1,         // an expectation was not met
-  kExitError = 2,        // bad input: scenario, option, kernel tree, fragment
-  kExitInfra = 3,        // qemu, gdb, the kernel build or the host broke
-  kExitTimeout = 4,      // a phase did not finish in time
-  kExitInterrupted = 130 // Ctrl-C / SIGTERM
-};
+// The process exit codes (engine/run_outcome.h has the one table from errors and verdicts).
+using engine::ExitCode;
+using engine::kExitError;
+using engine::kExitFail;
+using engine::kExitInfra;
+using engine::kExitInterrupted;
+using engine::kExitPass;
+using engine::kExitTimeout;
+using engine::exit_code_for;
 
-// The exit code that an error of this kind ends kharness with.
-int exit_code_for(const Error& error);
 // Prints "kharness: error: [location: ]message" and the evidence lines to stderr.
 void print_error(const Error& error);
 

@@ -3,15 +3,18 @@
 
 #include <fmt/format.h>
 
+#include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/cli_support.h"
 #include "cli/commands.h"
 #include "cli/kernel_options.h"
-#include "common/kernel_version.h"
+#include "common/file_io.h"
 #include "engine/trace_engine.h"
+#include "matrix/matrix.h"
 #include "report/json_report.h"
 #include "report/junit_report.h"
 #include "report/terminal_report.h"
@@ -30,79 +33,42 @@ struct RunArguments {
   std::string json_file;
   std::string junit_file;
   std::string gdb_log;
+  std::string out_dir;
+  std::string golden_file;
   std::string prefer_kernel;
   bool verbose = false;
 };
 
-// The newest release of each long-term series that kharness knows, for --prefer-kernel downloads.
-std::string latest_known_release(const KernelVersion& series) {
-  if (series.major == 4 && series.minor == 19) {
-    return "4.19.325";
+// Bad output paths are bad input: found before anything is built or booted.
+Status check_outputs(const RunArguments& args) {
+  for (const auto& [path, option] : {std::pair{&args.json_file, "--json"}, std::pair{&args.out_dir, "--out"},
+                                      std::pair{&args.golden_file, "--golden"}}) {
+    if (!path->empty() && args.scenarios.size() != 1) {
+      return make_error(ErrorKind::Config, "{} is about the trace of one scenario; run one at a time "
+                                           "(--junit takes several)", option);
+    }
+  }
+  if (!args.out_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(args.out_dir, ec);
+    if (ec || !std::filesystem::is_directory(args.out_dir, ec)) {
+      return make_error(ErrorKind::Config, "--out {}: cannot make this folder", args.out_dir);
+    }
+    KH_TRY(check_output_path(std::filesystem::path(args.out_dir) / "cell.json", "--out"));
+  }
+  const std::pair<const std::string*, std::string_view> outputs[] = {
+      {&args.json_file, "--json"}, {&args.junit_file, "--junit"}, {&args.gdb_log, "--gdb-log"}};
+  for (const auto& [path, option] : outputs) {
+    if (!path->empty()) {
+      KH_TRY(check_output_path(*path, option));
+    }
   }
   return {};
 }
 
-bool kernel_chosen(const kernel::KernelRequest& request) {
-  return !request.source_tree.empty() || !request.tarball.empty() || !request.version.empty() ||
-         !request.debian_package.empty();
-}
-
-// --prefer-kernel X.Y without an explicit kernel: a cached X.Y build, else X.Y from kernel.org,
-// else the default kernel (Debian's linux-source-6.1) with a notice that says how to pick X.Y.
-Result<std::optional<kernel::KernelBuild>> preferred_kernel(const RunArguments& args) {
-  if (args.prefer_kernel.empty() || kernel_chosen(args.kernel)) {
-    return std::optional<kernel::KernelBuild>();
-  }
-  KH_ASSIGN_OR_RETURN(KernelVersion series, KernelVersion::parse(args.prefer_kernel));
-  KH_ASSIGN_OR_RETURN(KernelVersionRange range, KernelVersionRange::parse(args.prefer_kernel));
-  KH_ASSIGN_OR_RETURN(std::optional<kernel::KernelBuild> cached, kernel::find_cached_kernel(range));
-  if (cached) {
-    return cached;
-  }
-  const std::string release = latest_known_release(series);
-  std::string why = fmt::format("no cached {} build", args.prefer_kernel);
-  if (!release.empty()) {
-    kernel::KernelRequest download = args.kernel;
-    download.version = release;
-    download.progress = ::isatty(STDERR_FILENO) != 0;
-    auto built = kernel::provide_kernel(download);
-    if (built.ok()) {
-      return std::optional<kernel::KernelBuild>(std::move(*built));
-    }
-    if (built.error().kind != ErrorKind::Network) {
-      return std::move(built).error();
-    }
-    why += " and kernel.org is out of reach";
-  }
-  fmt::print(stderr,
-             "kharness: note: {}; using Debian's {}. For {}: KERNEL_SOURCE=DIR, KERNEL_TARBALL=FILE "
-             "or KERNEL_VERSION=X.Y.Z\n",
-             why, kernel::kDefaultDebianPackage, args.prefer_kernel);
-  return std::optional<kernel::KernelBuild>();
-}
-
-// The exit code of a run: the worst verdict wins.
-int exit_code_of(trace::Verdict verdict) {
-  switch (verdict) {
-    case trace::Verdict::Pass:
-    case trace::Verdict::Skipped:
-      return kExitPass;
-    case trace::Verdict::Fail:
-      return kExitFail;
-    case trace::Verdict::Error:
-      return kExitError;
-    case trace::Verdict::Infra:
-      return kExitInfra;
-    case trace::Verdict::Timeout:
-      return kExitTimeout;
-  }
-  return kExitInfra;
-}
-
 int run_scenarios(const RunArguments& args) {
-  if (!args.json_file.empty() && args.scenarios.size() != 1) {
-    print_error(make_error(ErrorKind::Config, "--json holds the trace of one scenario; run one at a time "
-                                              "(--junit takes several)"));
+  if (Status outputs = check_outputs(args); !outputs.ok()) {
+    print_error(outputs.error());
     return kExitError;
   }
   auto accel = vm::parse_accel(args.accel);
@@ -112,13 +78,9 @@ int run_scenarios(const RunArguments& args) {
   }
   engine::RunOptions options;
   options.kernel = args.kernel;
-  auto preferred = preferred_kernel(args);
-  if (!preferred.ok()) {
-    print_error(preferred.error());
-    return exit_code_for(preferred.error());
-  }
-  options.kernel_build = std::move(*preferred);
   options.kernel.progress = ::isatty(STDERR_FILENO) != 0;
+  options.prefer_kernel = args.prefer_kernel;
+  options.notice = [](std::string_view line) { fmt::print(stderr, "kharness: note: {}\n", line); };
   options.accel = *accel;
   if (args.timeout_s > 0) {
     options.timeout = std::chrono::milliseconds(static_cast<long long>(args.timeout_s * 1000));
@@ -130,21 +92,42 @@ int run_scenarios(const RunArguments& args) {
 
   const report::TerminalStyle style = report::terminal_style_for(
       stdout, args.verbose ? report::Verbosity::Verbose : report::Verbosity::Normal);
-  std::vector<engine::RunReport> reports;
+  std::vector<trace::RunReport> reports;
+  std::optional<report::GoldenCheck> golden;
   int exit_code = kExitPass;
   for (const auto& scenario : args.scenarios) {
     options.scenario = scenario;
-    engine::RunReport run = engine::run_scenario(options);
+    trace::RunReport run = engine::run_scenario(options);
+    if (!args.golden_file.empty()) {
+      auto checked = matrix::apply_golden(run, args.golden_file, /*update=*/false);
+      if (!checked.ok()) {
+        print_error(checked.error());
+        exit_code = std::max(exit_code, static_cast<int>(kExitError));
+      } else {
+        golden = *checked;
+        if (golden->status == report::GoldenCheck::Status::Missing) {
+          fmt::print(stderr, "kharness: note: no golden {} to compare with\n", args.golden_file);
+        }
+      }
+    }
     report::print_run_report(run, stdout, style);
-    int code = run.detail == "interrupted" ? kExitInterrupted : exit_code_of(run.verdict);
+    const int code = engine::exit_code_for(run.verdict);
     exit_code = std::max(exit_code, code);
+    const bool stop = run.verdict == trace::Verdict::Interrupted;
     reports.push_back(std::move(run));
-    if (code == kExitInterrupted) {
+    if (stop) {
       break;
     }
   }
   if (!args.json_file.empty()) {
     Status written = report::write_json_report(reports.front(), args.json_file);
+    if (!written.ok()) {
+      print_error(written.error());
+      exit_code = std::max(exit_code, static_cast<int>(kExitInfra));
+    }
+  }
+  if (!args.out_dir.empty()) {
+    Status written = matrix::write_cell_dir(args.out_dir, reports.front(), matrix::column_for_request(args.kernel), golden);
     if (!written.ok()) {
       print_error(written.error());
       exit_code = std::max(exit_code, static_cast<int>(kExitInfra));
@@ -160,6 +143,19 @@ int run_scenarios(const RunArguments& args) {
   return exit_code;
 }
 
+// CLI11's PositiveNumber says "Value 0 not in range 0.000000 to 1.79769e+308" for 0.
+std::string positive_seconds(const std::string& text) {
+  try {
+    std::size_t used = 0;
+    const double value = std::stod(text, &used);
+    if (used == text.size() && value > 0) {
+      return {};
+    }
+  } catch (const std::exception&) {
+  }
+  return fmt::format("must be a number of seconds more than 0, not '{}'", text);
+}
+
 }  // namespace
 
 void add_run_command(CLI::App& app, int& exit_code) {
@@ -171,13 +167,17 @@ void add_run_command(CLI::App& app, int& exit_code) {
   add_kernel_options(*run, args->kernel);
   run->add_option("--accel", args->accel, "Accelerator: auto (probe KVM, fall back to TCG), kvm, tcg")
       ->capture_default_str();
-  run->add_option("--timeout", args->timeout_s, "Seconds from boot to power-off (default: the scenario's)")
-      ->check(CLI::PositiveNumber);
+  run->add_option("--timeout", args->timeout_s,
+                  "Seconds from gdb's start to power-off (default: the scenario's)")
+      ->check(CLI::Validator(positive_seconds, "SECONDS"));
   run->add_option("--memory", args->memory_mb, "Guest memory in MiB")->capture_default_str()->check(CLI::Range(64, 65536));
   run->add_option("--append", args->append, "More kernel command line");
   run->add_option("--json", args->json_file, "Write the full trace and verdicts as JSON");
   run->add_option("--junit", args->junit_file, "Write JUnit XML (one testsuite per scenario)");
   run->add_option("--gdb-log", args->gdb_log, "Write every GDB/MI line sent and received to this file");
+  run->add_option("--out", args->out_dir,
+                  "Write the results as one matrix cell (report.json, serial.log, cell.json) into DIR");
+  run->add_option("--golden", args->golden_file, "Compare the trace with this golden (see kharness matrix --golden)");
   run->add_option("--prefer-kernel", args->prefer_kernel,
                   "Without a kernel option: use a cached X.Y build, else download X.Y, else the default kernel");
   run->add_flag("-v,--verbose", args->verbose, "Show phase timings as they happen and raw gdb values");

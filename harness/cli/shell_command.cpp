@@ -1,4 +1,6 @@
 // `kharness shell SCENARIO`: an interactive gdb at the scenario's breakpoints, for course labs.
+#include <fmt/format.h>
+
 #include <memory>
 #include <string>
 
@@ -16,6 +18,7 @@ struct ShellArguments {
   std::string accel = "auto";
   int memory_mb = 256;
   std::string append;
+  std::string prefer_kernel;
 };
 
 int run_shell(const ShellArguments& args) {
@@ -27,6 +30,8 @@ int run_shell(const ShellArguments& args) {
   engine::RunOptions options;
   options.scenario = args.scenario;
   options.kernel = args.kernel;
+  options.prefer_kernel = args.prefer_kernel;
+  options.notice = [](std::string_view line) { fmt::print(stderr, "kharness: note: {}\n", line); };
   options.accel = *accel;
   options.memory_mb = args.memory_mb;
   options.extra_append = args.append;
@@ -49,6 +54,8 @@ void add_shell_command(CLI::App& app, int& exit_code) {
   shell->add_option("--accel", args->accel, "Accelerator: auto, kvm, tcg")->capture_default_str();
   shell->add_option("--memory", args->memory_mb, "Guest memory in MiB")->capture_default_str()->check(CLI::Range(64, 65536));
   shell->add_option("--append", args->append, "More kernel command line");
+  shell->add_option("--prefer-kernel", args->prefer_kernel,
+                    "Without a kernel option: use a cached X.Y build, else download X.Y, else the default kernel");
   shell->callback([args, &exit_code]() { exit_code = run_shell(*args); });
 }
 

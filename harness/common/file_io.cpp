@@ -96,4 +96,20 @@ Result<void> write_file_atomically(const std::filesystem::path& path, std::strin
   return {};
 }
 
+Result<void> check_output_path(const std::filesystem::path& path, std::string_view what) {
+  std::error_code ec;
+  const std::filesystem::path folder = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  if (!std::filesystem::is_directory(folder, ec)) {
+    return make_error(ErrorKind::Config, "{} {}: the folder {} does not exist", what, path.string(), folder.string());
+  }
+  if (std::filesystem::is_directory(path, ec)) {
+    return make_error(ErrorKind::Config, "{} {}: is a directory, not a file", what, path.string());
+  }
+  if (::access(folder.c_str(), W_OK | X_OK) != 0) {
+    return make_error(ErrorKind::Config, "{} {}: cannot write in {}: {}", what, path.string(), folder.string(),
+                      std::strerror(errno));
+  }
+  return {};
+}
+
 }  // namespace kh

@@ -20,4 +20,10 @@ Result<std::string> read_file(const std::filesystem::path& path);
 Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view bytes,
                                    mode_t mode = 0644);
 
+// Succeeds when a file can be written (atomically, as write_file_atomically does) at `path`: its
+// folder exists and is writable, and `path` is not a directory. Fails with ErrorKind::Config
+// naming `what` (an option such as "--json"), so that a bad output path is bad input found before
+// any work is done.
+Result<void> check_output_path(const std::filesystem::path& path, std::string_view what);
+
 }  // namespace kh

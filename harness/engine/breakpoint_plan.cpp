@@ -83,7 +83,7 @@ CollectPlan plan_collect(const trace::BreakpointSpec& spec, std::string_view cur
 }  // namespace
 
 Result<std::vector<PlannedBreakpoint>> plan_breakpoints(const trace::ResolvedScenario& scenario,
-                                                        std::string_view current_task, bool hardware) {
+                                                        std::string_view current_task) {
   std::vector<PlannedBreakpoint> planned;
   for (const auto& spec : scenario.breakpoints) {
     PlannedBreakpoint bp;
@@ -105,13 +105,12 @@ Result<std::vector<PlannedBreakpoint>> plan_breakpoints(const trace::ResolvedSce
                                           : fmt::format("({}) && ({})", bp.condition, spec.condition);
     }
     bp.insert_command = "-break-insert";
-    if (hardware) {
-      bp.insert_command += " -h";
-    }
     if (!bp.condition.empty()) {
       bp.insert_command += " -c " + mi_quote(bp.condition);
     }
     bp.insert_command += " " + mi_quote(spec.function);
+    bp.cli_command = bp.condition.empty() ? fmt::format("break {}", spec.function)
+                                          : fmt::format("break {} if {}", spec.function, bp.condition);
     bp.collect = plan_collect(spec, current_task);
     planned.push_back(std::move(bp));
   }

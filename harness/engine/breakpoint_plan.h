@@ -27,12 +27,13 @@ struct CollectPlan {
 struct PlannedBreakpoint {
   const trace::BreakpointSpec* spec = nullptr;
   std::string condition;       // the gdb condition, empty for none
-  std::string insert_command;  // -break-insert [-h] [-c "cond"] location
+  std::string insert_command;  // -break-insert [-c "cond"] location (MI, for the engine)
+  std::string cli_command;     // break location [if cond] (gdb's CLI, for the lab shell)
   CollectPlan collect;
 };
 
 // The gdb condition that is true only in the guest program's tasks: the comm of `current_task`, a
-// gdb expression for the current task (see TaskExpression in the engine): the kernel's own
+// gdb expression for the current task (see current_task_expression in gdb_setup.h): the kernel's own
 // `$lx_current()` (any kernel with its gdb scripts), or the `current_task` variable itself on a
 // kernel without SMP, where it is a plain global and costs no Python (then the comparison is
 // native too: two masked 64-bit reads of comm).
@@ -43,9 +44,9 @@ std::string mi_quote(std::string_view text);
 
 // Plans every breakpoint of a resolved scenario. `current_task` is a gdb expression for the current
 // task_struct pointer, empty when there is none (no gdb scripts, no usable variable): a guest-scoped
-// breakpoint then fails with ErrorKind::Symbol. `hardware` inserts hardware breakpoints (-h), as
-// KVM guests need before the kernel runs.
+// breakpoint then fails with ErrorKind::Symbol. The breakpoints are software ones: under KVM the
+// engine and the lab shell insert them only once the kernel reached start_kernel.
 Result<std::vector<PlannedBreakpoint>> plan_breakpoints(const trace::ResolvedScenario& scenario,
-                                                        std::string_view current_task, bool hardware);
+                                                        std::string_view current_task);
 
 }  // namespace kh::engine

@@ -15,10 +15,10 @@ std::string comm_from_value(std::string_view value) {
 }
 
 Result<trace::Hit> HitCollector::collect(const PlannedBreakpoint& planned, const mi::AsyncRecord& stop,
-                                         int index) {
+                                         int index, Deadline deadline) {
   const CollectPlan& plan = planned.collect;
   KH_ASSIGN_OR_RETURN(std::vector<mi::ResultRecord> answers,
-                      gdb_.pipeline(plan.commands, Deadline::in(command_timeout_)));
+                      gdb_.pipeline(plan.commands, Deadline::in(command_timeout_).min(deadline)));
   trace::Hit hit;
   hit.breakpoint = planned.spec->name;
   hit.index = index;

@@ -1,5 +1,5 @@
 // Turns one breakpoint stop into a trace::Hit: backtrace with arguments, the task, the captures,
-// all asked of gdb in one pipelined write together with the -exec-continue that resumes the guest.
+// all asked of gdb in one pipelined write together with the single step past the breakpoint.
 #pragma once
 
 #include <chrono>
@@ -18,9 +18,11 @@ class HitCollector {
       : gdb_(gdb), command_timeout_(command_timeout) {}
 
   // Collects the hit `stop` (a *stopped breakpoint-hit record of `planned`) and steps the target
-  // one instruction (the engine continues once that step has moved the PC). A capture that gdb cannot evaluate is recorded with its error, not a failure; fails
-  // with Timeout/Eof when gdb does not answer, Gdb when gdb refuses to resume.
-  Result<trace::Hit> collect(const PlannedBreakpoint& planned, const mi::AsyncRecord& stop, int index);
+  // one instruction (the hit loop continues once that step has moved the PC). A capture that gdb
+  // cannot evaluate is recorded with its error, not a failure. Waits at most `deadline` (and the
+  // command timeout); fails with Timeout/Eof when gdb does not answer, Gdb when it cannot step.
+  Result<trace::Hit> collect(const PlannedBreakpoint& planned, const mi::AsyncRecord& stop, int index,
+                             Deadline deadline);
 
  private:
   mi::MiSession& gdb_;

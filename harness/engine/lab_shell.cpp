@@ -9,10 +9,7 @@
 
 #include "common/child_process.h"
 #include "common/temp_dir.h"
-#include "engine/breakpoint_plan.h"
 #include "engine/gdb_setup.h"
-#include "engine/guest_image.h"
-#include "trace/scenario.h"
 #include "vm/qemu_vm.h"
 
 namespace kh::engine {
@@ -36,61 +33,44 @@ class IgnoreSigint {
   struct sigaction previous_ {};
 };
 
-// The gdb command file of the shell: helpers, the target, the breakpoints, a banner, continue.
-std::string shell_script(const trace::ResolvedScenario& scenario, const kernel::KernelBuild& kernel,
-                         const std::vector<PlannedBreakpoint>& plan, const std::filesystem::path& socket) {
+}  // namespace
+
+std::string lab_shell_script(const PreparedRun& run, const std::filesystem::path& socket) {
   std::string script = "set pagination off\nset confirm off\n";
-  for (const auto& command : gdb_setup_commands(kernel)) {
+  for (const auto& command : gdb_setup_commands(run.kernel)) {
     script += command + "\n";
   }
   script += fmt::format("target remote {}\n", socket.string());
-  for (const auto& planned : plan) {
-    script += planned.condition.empty() ? fmt::format("break {}\n", planned.spec->function)
-                                        : fmt::format("break {} if {}\n", planned.spec->function, planned.condition);
+  if (run.accel == vm::Accel::Kvm) {
+    // Software breakpoints written before the kernel set up its page tables would be lost.
+    script += "thbreak start_kernel\ncontinue\n";
+  }
+  for (const auto& planned : run.plan) {
+    script += planned.cli_command + "\n";
   }
   script += fmt::format(
       "echo \\n kharness lab shell: {} on Linux {}\\n"
       " The guest '{}' runs; gdb stops at the scenario's breakpoints (only in the guest's tasks\\n"
       " unless scope=all). Helpers: kh-mounts, kh-mount-path, kh-dentry-name, kh-task,\\n"
       " lx-ps, lx-dmesg, lx-mounts; `bt` for the call chain. Quit gdb to end the VM.\\n\\n\n",
-      scenario.name, kernel.release, scenario.guest.program);
+      run.resolved.name, run.kernel.release, run.resolved.guest.program);
   script += "continue\n";
   return script;
 }
 
-}  // namespace
-
-vm::VmSpec vm_spec_for(const RunOptions& options, const kernel::KernelBuild& kernel,
-                       const std::filesystem::path& initramfs, vm::Accel accel) {
-  vm::VmSpec spec;
-  spec.kernel = kernel.bzimage;
-  spec.initrd = initramfs;
-  spec.extra_append = options.extra_append;
-  spec.memory_mb = options.memory_mb;
-  spec.cpus = options.cpus;
-  spec.accel = accel;
-  return spec;
-}
-
 Result<int> run_lab_shell(const RunOptions& options) {
-  KH_ASSIGN_OR_RETURN(trace::Scenario scenario, trace::load_scenario_file(options.scenario));
-  KH_ASSIGN_OR_RETURN(kernel::KernelBuild kernel, kernel_for(options));
-  trace::ResolvedScenario resolved = trace::resolve(scenario, kernel.version);
-  if (!resolved.applies) {
-    return make_error(ErrorKind::Config, "scenario {} applies to kernels {}, not {}", resolved.name,
-                      resolved.kernels, kernel.release);
+  KH_ASSIGN_OR_RETURN(PreparedRun run, prepare_run(options));
+  if (!run.resolved.applies) {
+    return make_error(ErrorKind::Config, "scenario {} applies to kernels {}, not {}", run.resolved.name,
+                      run.resolved.kernels, run.kernel.release);
   }
-  KH_ASSIGN_OR_RETURN(vm::Accel accel, vm::resolve_accel(options.accel, kernel.bzimage));
-  KH_ASSIGN_OR_RETURN(std::vector<PlannedBreakpoint> plan,
-                      plan_breakpoints(resolved, current_task_expression(kernel), accel == vm::Accel::Kvm));
   KH_ASSIGN_OR_RETURN(TempDir work_dir, TempDir::create("kharness-shell-"));
-  KH_ASSIGN_OR_RETURN(std::filesystem::path initramfs, build_guest_image(resolved));
-  KH_ASSIGN_OR_RETURN(vm::QemuVm vm, vm::QemuVm::start(vm_spec_for(options, kernel, initramfs, accel)));
+  KH_ASSIGN_OR_RETURN(vm::QemuVm vm, vm::QemuVm::start(run.vm));
 
   const std::filesystem::path script = work_dir.path() / "shell.gdb";
   {
     std::ofstream out(script);
-    out << shell_script(resolved, kernel, plan, vm.gdb_socket());
+    out << lab_shell_script(run, vm.gdb_socket());
     if (!out) {
       return make_error(ErrorKind::Io, "cannot write {}", script.string());
     }
@@ -98,8 +78,8 @@ Result<int> run_lab_shell(const RunOptions& options) {
   ChildSpec gdb;
   // The script loads the kernel's helpers itself, after allowing them: gdb's own auto-load would
   // only print a "declined" warning first.
-  gdb.argv = {"gdb", "-q", "-nx", "-iex", "set debuginfod enabled off", "-iex", "set auto-load python-scripts off",
-              "-x", script.string(), kernel.vmlinux.string()};
+  gdb.argv = {options.gdb_path, "-q", "-nx", "-iex", "set debuginfod enabled off", "-iex", "set auto-load python-scripts off",
+              "-x", script.string(), run.kernel.vmlinux.string()};
   gdb.stdin_mode = Stdio::Inherit;
   gdb.stdout_mode = Stdio::Inherit;
   gdb.stderr_mode = Stdio::Inherit;

@@ -2,21 +2,24 @@
 // interactive gdb with the kernel's lx-* helpers and kharness's kh-* helpers loaded.
 #pragma once
 
+#include <filesystem>
+#include <string>
+
 #include "common/result.h"
-#include "engine/trace_engine.h"
-#include "trace/scenario.h"
-#include "vm/qemu_vm.h"
+#include "engine/run_preparation.h"
 
 namespace kh::engine {
 
-// Boots the scenario's kernel and guest (stopped), then runs gdb (CLI) on this terminal with the
-// breakpoints set (guest-scoped as in a run) and the VM continued to the first hit. Returns gdb's
-// exit status once the user quits; the VM is ended then, and on every error path. Fails with the
-// same error kinds as a run's preparation (Config for a bad scenario, Symbol, Process, ...).
+// Prepares the run as `kharness run` does (prepare_run), boots it stopped, then runs gdb (CLI) on
+// this terminal with the plan's breakpoints (guest-scoped as in a run) and the VM continued to the
+// first hit. Returns gdb's exit status once the user quits; the VM is ended then, and on every
+// error path. Fails with the errors of prepare_run, Config when the scenario does not apply to
+// the kernel, and Process when qemu or gdb cannot start.
 Result<int> run_lab_shell(const RunOptions& options);
 
-// The VM of a run: the kernel and image, the accelerator and the options' memory/cpus/append.
-vm::VmSpec vm_spec_for(const RunOptions& options, const kernel::KernelBuild& kernel,
-                       const std::filesystem::path& initramfs, vm::Accel accel);
+// The gdb command file of the shell for `run`: helpers, the target at `socket`, under KVM a
+// temporary hardware breakpoint at start_kernel first, the plan's breakpoints (each the
+// PlannedBreakpoint::cli_command of the engine's plan), a banner, continue.
+std::string lab_shell_script(const PreparedRun& run, const std::filesystem::path& socket);
 
 }  // namespace kh::engine

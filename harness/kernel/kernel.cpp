@@ -132,23 +132,49 @@ Result<KernelBuild> build_and_store(const KernelCache& cache, const std::string&
   return cache.publish(build.dir, build, provenance);
 }
 
+
+// What the cache key of a request is made of, and the key.
+struct KeyedRequest {
+  RequestFragments fragments;
+  SourceIdentity source;
+  std::string compiler;
+  std::string key;
+};
+
+Result<KeyedRequest> key_request(const KernelRequest& request, const KernelCache& cache) {
+  KeyedRequest keyed;
+  // Fragments first: a typo in one must not cost a download or the hashing of a tarball.
+  KH_ASSIGN_OR_RETURN(keyed.fragments, read_request_fragments(request));
+  KH_ASSIGN_OR_RETURN(keyed.source, identify_source(request, cache));
+  KH_ASSIGN_OR_RETURN(keyed.compiler, compiler_identity());
+  CacheKeyInputs key_inputs{keyed.source.identity, {keyed.fragments.base.text}, keyed.compiler, kKernelArch};
+  for (const auto& fragment : keyed.fragments.per_version) {
+    key_inputs.fragment_texts.push_back(fragment.path.filename().string() + "\n" + fragment.text);
+  }
+  for (const auto& fragment : keyed.fragments.extra) {
+    key_inputs.fragment_texts.push_back(fragment.text);
+  }
+  keyed.key = compute_cache_key(key_inputs);
+  return keyed;
+}
+
 }  // namespace
+
+Result<std::string> kernel_cache_key(const KernelRequest& request) {
+  const KernelCache cache(kh::cache_dir());
+  KH_TRY(cache.create_dirs());
+  KH_ASSIGN_OR_RETURN(KeyedRequest keyed, key_request(request, cache));
+  return keyed.key;
+}
 
 Result<KernelBuild> provide_kernel(const KernelRequest& request) {
   const KernelCache cache(kh::cache_dir());
   KH_TRY(cache.create_dirs());
-  // Fragments first: a typo in one must not cost a download or the hashing of a tarball.
-  KH_ASSIGN_OR_RETURN(RequestFragments fragments, read_request_fragments(request));
-  KH_ASSIGN_OR_RETURN(SourceIdentity source, identify_source(request, cache));
-  KH_ASSIGN_OR_RETURN(std::string compiler, compiler_identity());
-  CacheKeyInputs key_inputs{source.identity, {fragments.base.text}, compiler, kKernelArch};
-  for (const auto& fragment : fragments.per_version) {
-    key_inputs.fragment_texts.push_back(fragment.path.filename().string() + "\n" + fragment.text);
-  }
-  for (const auto& fragment : fragments.extra) {
-    key_inputs.fragment_texts.push_back(fragment.text);
-  }
-  const std::string key = compute_cache_key(key_inputs);
+  KH_ASSIGN_OR_RETURN(KeyedRequest keyed, key_request(request, cache));
+  const std::string& key = keyed.key;
+  const RequestFragments& fragments = keyed.fragments;
+  const SourceIdentity& source = keyed.source;
+  const std::string& compiler = keyed.compiler;
   if (auto hit = cache.load_entry(cache.entry_dir(key))) {
     // Entries made before kharness indexed vmlinux get their index once, here.
     KH_TRY(ensure_gdb_index(hit->vmlinux));

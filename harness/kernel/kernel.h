@@ -48,6 +48,10 @@ struct KernelBuild {
 // and log tail in details), Interrupted on Ctrl-C. Nothing half-built is ever reported ready.
 Result<KernelBuild> provide_kernel(const KernelRequest& request);
 
+// The cache key the request's build has (or will have), without building: the source's identity
+// (a tarball is hashed), the fragments, the compiler. Fails like provide_kernel before its build.
+Result<std::string> kernel_cache_key(const KernelRequest& request);
+
 // The ready cache entries, newest build first. Entries being built or left by a killed build
 // are not listed.
 std::vector<KernelBuild> list_kernels();

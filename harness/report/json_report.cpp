@@ -50,8 +50,8 @@ void read_field(const json& object, const char* field, T& out) {
   }
 }
 
-engine::RunReport report_from_json(const json& object) {
-  engine::RunReport report;
+trace::RunReport report_from_json(const json& object) {
+  trace::RunReport report;
   read_field(object, "scenario", report.scenario);
   read_field(object, "scenario_file", report.scenario_file);
   read_field(object, "description", report.description);
@@ -61,12 +61,15 @@ engine::RunReport report_from_json(const json& object) {
   read_field(object, "kernel_release", report.kernel_release);
   read_field(object, "kernel_version", report.kernel_version);
   read_field(object, "accel", report.accel);
+  read_field(object, "wall_seconds", report.wall_seconds);
+  read_field(object, "kernel_key", report.kernel_key);
+  read_field(object, "kernel_source", report.kernel_source);
   read_field(object, "trace", report.trace);
   read_field(object, "results", report.results);
   if (auto phases = object.find("phases"); phases != object.end() && !phases->is_null()) {
     for (const json& phase : phases->get_ref<const json::array_t&>()) {
       report.phases.push_back(
-          engine::PhaseTime{phase.at("phase").get<std::string>(), phase.at("seconds").get<double>()});
+          trace::PhaseTime{phase.at("phase").get<std::string>(), phase.at("seconds").get<double>()});
     }
   }
   if (auto guest = object.find("guest"); guest != object.end() && !guest->is_null()) {
@@ -103,10 +106,10 @@ Status check_format(const json& object) {
 
 }  // namespace
 
-json run_report_json(const engine::RunReport& report) {
+json run_report_json(const trace::RunReport& report) {
   json phases = json::array();
   double total = 0;
-  for (const engine::PhaseTime& phase : report.phases) {
+  for (const trace::PhaseTime& phase : report.phases) {
     phases.push_back(json{{"phase", phase.phase}, {"seconds", phase.seconds}});
     total += phase.seconds;
   }
@@ -125,6 +128,9 @@ json run_report_json(const engine::RunReport& report) {
       {"kernel_version", report.kernel_version},
       {"accel", report.accel},
       {"phases", std::move(phases)},
+      {"wall_seconds", report.wall_seconds},
+      {"kernel_key", report.kernel_key},
+      {"kernel_source", report.kernel_source},
       {"total_seconds", total},
       {"results", report.results},
       {"trace", report.trace},
@@ -135,7 +141,7 @@ json run_report_json(const engine::RunReport& report) {
   };
 }
 
-Result<engine::RunReport> run_report_from_json(const json& object) {
+Result<trace::RunReport> run_report_from_json(const json& object) {
   KH_TRY(check_format(object));
   try {
     return report_from_json(object);
@@ -144,13 +150,13 @@ Result<engine::RunReport> run_report_from_json(const json& object) {
   }
 }
 
-Status write_json_report(const engine::RunReport& report, const std::filesystem::path& path) {
+Status write_json_report(const trace::RunReport& report, const std::filesystem::path& path) {
   std::string text = run_report_json(report).dump(2, ' ', false, json::error_handler_t::replace);
   text += '\n';
   return write_file_atomically(path, text);
 }
 
-Result<engine::RunReport> read_json_report(const std::filesystem::path& path) {
+Result<trace::RunReport> read_json_report(const std::filesystem::path& path) {
   KH_ASSIGN_OR_RETURN(json object, read_json_file(path));
   auto report = run_report_from_json(object);
   if (!report.ok()) {

@@ -19,7 +19,8 @@ using trace::Verdict;
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
 
 bool is_broken(Verdict verdict) {
-  return verdict == Verdict::Timeout || verdict == Verdict::Infra || verdict == Verdict::Error;
+  return verdict == Verdict::Timeout || verdict == Verdict::Infra || verdict == Verdict::Error ||
+         verdict == Verdict::Interrupted;
 }
 
 // The length of the UTF-8 sequence at the start of `text` and its code point, or 0 when the
@@ -82,9 +83,12 @@ struct SuiteCounts {
 
 // JUnit readers look for the counts on the element itself; they are known only once its test
 // cases are written, so the attributes are made first (in the usual order) and filled in last.
-void add_count_attributes(pugi::xml_node node) {
+// The schema Jenkins' xUnit plugin and GitLab read allows `skipped` on <testsuite> only.
+void add_count_attributes(pugi::xml_node node, bool with_skipped) {
   for (const char* name : {"tests", "failures", "errors", "skipped", "time"}) {
-    node.append_attribute(name);
+    if (with_skipped || std::string_view(name) != "skipped") {
+      node.append_attribute(name);
+    }
   }
 }
 
@@ -92,7 +96,9 @@ void set_counts(pugi::xml_node node, const SuiteCounts& counts) {
   node.attribute("tests").set_value(counts.tests);
   node.attribute("failures").set_value(counts.failures);
   node.attribute("errors").set_value(counts.errors);
-  node.attribute("skipped").set_value(counts.skipped);
+  if (pugi::xml_attribute skipped = node.attribute("skipped")) {
+    skipped.set_value(counts.skipped);
+  }
   node.attribute("time").set_value(fmt::format("{:.3f}", counts.seconds).c_str());
 }
 
@@ -136,7 +142,7 @@ void add_result_case(pugi::xml_node suite, const std::string& classname, const E
 }
 
 // The testcase "run": the outcome of the run itself, for runs that broke or have no results.
-void add_run_case(pugi::xml_node suite, const std::string& classname, const engine::RunReport& report,
+void add_run_case(pugi::xml_node suite, const std::string& classname, const trace::RunReport& report,
                   SuiteCounts& counts) {
   pugi::xml_node testcase = suite.append_child("testcase");
   set_attribute(testcase, "classname", classname);
@@ -189,14 +195,18 @@ void add_property(pugi::xml_node properties, const char* name, std::string_view 
   set_attribute(property, "value", value);
 }
 
-SuiteCounts add_suite(pugi::xml_node root, const std::string& name, const engine::RunReport& report) {
+SuiteCounts add_suite(pugi::xml_node root, const std::string& name, const trace::RunReport& report) {
   pugi::xml_node suite = root.append_child("testsuite");
   SuiteCounts counts;
-  for (const engine::PhaseTime& phase : report.phases) {
-    counts.seconds += phase.seconds;
+  // The wall time of the whole run; reports written before it was recorded sum their phases.
+  counts.seconds = report.wall_seconds;
+  if (counts.seconds <= 0) {
+    for (const trace::PhaseTime& phase : report.phases) {
+      counts.seconds += phase.seconds;
+    }
   }
   set_attribute(suite, "name", name);
-  add_count_attributes(suite);
+  add_count_attributes(suite, /*with_skipped=*/true);
 
   pugi::xml_node properties = suite.append_child("properties");
   add_property(properties, "verdict", trace::to_string(report.verdict));
@@ -252,27 +262,17 @@ std::string xml_text(std::string_view text) {
   return out;
 }
 
-std::string junit_xml(const std::vector<engine::RunReport>& reports) {
+std::string junit_xml(const std::vector<JunitSuite>& suites) {
   pugi::xml_document document;
   pugi::xml_node declaration = document.append_child(pugi::node_declaration);
   declaration.append_attribute("version").set_value("1.0");
   declaration.append_attribute("encoding").set_value("UTF-8");
   pugi::xml_node root = document.append_child("testsuites");
   set_attribute(root, "name", "kharness");
-  add_count_attributes(root);
-
-  // A scenario run on several kernels gets one suite per kernel, told apart by the release.
-  std::map<std::string, int> runs_of;
-  for (const engine::RunReport& report : reports) {
-    ++runs_of[report.scenario];
-  }
+  add_count_attributes(root, /*with_skipped=*/false);
   SuiteCounts total;
-  for (const engine::RunReport& report : reports) {
-    std::string name = report.scenario.empty() ? std::string("(unnamed scenario)") : report.scenario;
-    if (runs_of[report.scenario] > 1 && !report.kernel_release.empty()) {
-      name += fmt::format(" [{}]", report.kernel_release);
-    }
-    total.add(add_suite(root, name, report));
+  for (const JunitSuite& suite : suites) {
+    total.add(add_suite(root, suite.name, *suite.report));
   }
   set_counts(root, total);
 
@@ -281,7 +281,24 @@ std::string junit_xml(const std::vector<engine::RunReport>& reports) {
   return out.str();
 }
 
-Status write_junit_report(const std::vector<engine::RunReport>& reports, const std::filesystem::path& path) {
+std::string junit_xml(const std::vector<trace::RunReport>& reports) {
+  // A scenario run on several kernels gets one suite per kernel, told apart by the release.
+  std::map<std::string, int> runs_of;
+  for (const trace::RunReport& report : reports) {
+    ++runs_of[report.scenario];
+  }
+  std::vector<JunitSuite> suites;
+  for (const trace::RunReport& report : reports) {
+    std::string name = report.scenario.empty() ? std::string("(unnamed scenario)") : report.scenario;
+    if (runs_of[report.scenario] > 1 && !report.kernel_release.empty()) {
+      name += fmt::format(" [{}]", report.kernel_release);
+    }
+    suites.push_back(JunitSuite{std::move(name), &report});
+  }
+  return junit_xml(suites);
+}
+
+Status write_junit_report(const std::vector<trace::RunReport>& reports, const std::filesystem::path& path) {
   return write_file_atomically(path, junit_xml(reports));
 }
 

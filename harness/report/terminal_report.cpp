@@ -83,7 +83,7 @@ std::string plural(std::size_t count, std::string_view one, std::string_view man
 
 // The breakpoints in the order of the scenario file (the order of their results), then those
 // that only have hits, in hit order.
-std::vector<std::string> breakpoint_order(const engine::RunReport& report) {
+std::vector<std::string> breakpoint_order(const trace::RunReport& report) {
   std::vector<std::string> names;
   auto add = [&names](const std::string& name) {
     if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end()) {
@@ -162,7 +162,7 @@ void append_indented(std::string& out, std::string_view indent, std::string_view
   }
 }
 
-void append_header(std::string& out, const engine::RunReport& report, const TerminalStyle& style) {
+void append_header(std::string& out, const trace::RunReport& report, const TerminalStyle& style) {
   std::string title =
       paint(style, Tone::Strong, report.scenario.empty() ? "(unnamed scenario)" : report.scenario);
   if (!report.scenario_file.empty()) {
@@ -192,7 +192,7 @@ void append_header(std::string& out, const engine::RunReport& report, const Term
   if (!report.phases.empty()) {
     std::string timings;
     double total = 0;
-    for (const engine::PhaseTime& phase : report.phases) {
+    for (const trace::PhaseTime& phase : report.phases) {
       fmt::format_to(std::back_inserter(timings), "{}{} {:.2f}s", timings.empty() ? "" : " ", phase.phase,
                      phase.seconds);
       total += phase.seconds;
@@ -216,7 +216,7 @@ void append_header(std::string& out, const engine::RunReport& report, const Term
   }
 }
 
-void append_hits(std::string& out, const engine::RunReport& report, const TerminalStyle& style) {
+void append_hits(std::string& out, const trace::RunReport& report, const TerminalStyle& style) {
   std::vector<std::string> breakpoints = breakpoint_order(report);
   if (breakpoints.empty()) {
     return;
@@ -256,7 +256,7 @@ void append_hits(std::string& out, const engine::RunReport& report, const Termin
   }
 }
 
-void append_results(std::string& out, const engine::RunReport& report, const TerminalStyle& style) {
+void append_results(std::string& out, const trace::RunReport& report, const TerminalStyle& style) {
   if (report.results.empty()) {
     return;
   }
@@ -284,7 +284,7 @@ void append_results(std::string& out, const engine::RunReport& report, const Ter
   }
 }
 
-std::vector<std::string> serial_tail_of(const engine::RunReport& report) {
+std::vector<std::string> serial_tail_of(const trace::RunReport& report) {
   if (!report.serial_tail.empty()) {
     return report.serial_tail;
   }
@@ -293,9 +293,10 @@ std::vector<std::string> serial_tail_of(const engine::RunReport& report) {
   return std::vector<std::string>(lines.begin() + static_cast<std::ptrdiff_t>(first), lines.end());
 }
 
-void append_verdict(std::string& out, const engine::RunReport& report, const TerminalStyle& style) {
+void append_verdict(std::string& out, const trace::RunReport& report, const TerminalStyle& style) {
   Verdict verdict = report.verdict;
-  bool broken = verdict == Verdict::Timeout || verdict == Verdict::Infra || verdict == Verdict::Error;
+  bool broken = verdict == Verdict::Timeout || verdict == Verdict::Infra || verdict == Verdict::Error ||
+                verdict == Verdict::Interrupted;
   bool show_serial = broken || (verdict == Verdict::Fail && style.verbosity == Verbosity::Verbose);
   if (broken && !report.evidence.empty()) {
     out += "\nevidence:\n";
@@ -383,6 +384,7 @@ std::string format_totals(const std::vector<ExpectationResult>& results) {
       case Verdict::Timeout:
       case Verdict::Infra:
       case Verdict::Error:
+      case Verdict::Interrupted:
         ++errors;
         break;
     }
@@ -397,7 +399,7 @@ std::string format_totals(const std::vector<ExpectationResult>& results) {
   return totals;
 }
 
-std::string format_run_report(const engine::RunReport& report, const TerminalStyle& style) {
+std::string format_run_report(const trace::RunReport& report, const TerminalStyle& style) {
   std::string out;
   append_header(out, report, style);
   append_hits(out, report, style);
@@ -406,7 +408,7 @@ std::string format_run_report(const engine::RunReport& report, const TerminalSty
   return out;
 }
 
-void print_run_report(const engine::RunReport& report, std::FILE* out, const TerminalStyle& style) {
+void print_run_report(const trace::RunReport& report, std::FILE* out, const TerminalStyle& style) {
   std::string text = format_run_report(report, style);
   std::fwrite(text.data(), 1, text.size(), out);
   std::fflush(out);

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/trace_engine.h"
+#include "trace/run_report.h"
 #include "report/terminal_style.h"
 #include "trace/trace_model.h"
 
@@ -15,10 +15,10 @@ namespace kh::report {
 
 // Writes the report of `report` to `out`. Cannot fail: a failed write to a terminal is ignored
 // (the JSON and JUnit files are the records).
-void print_run_report(const engine::RunReport& report, std::FILE* out, const TerminalStyle& style);
+void print_run_report(const trace::RunReport& report, std::FILE* out, const TerminalStyle& style);
 
 // The text print_run_report writes.
-std::string format_run_report(const engine::RunReport& report, const TerminalStyle& style);
+std::string format_run_report(const trace::RunReport& report, const TerminalStyle& style);
 
 // "a <- b <- c" as the report shows a backtrace: with Verbosity::Normal the syscall-entry frames
 // below the system call (__se_sys_*, __x64_sys_*, do_syscall_64, entry_SYSCALL_64, ...) are left

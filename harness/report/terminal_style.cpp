@@ -47,6 +47,7 @@ Tone tone_of(trace::Verdict verdict) {
     case trace::Verdict::Pass:
       return Tone::Good;
     case trace::Verdict::Skipped:
+    case trace::Verdict::Interrupted:
       return Tone::Warn;
     case trace::Verdict::Fail:
     case trace::Verdict::Timeout:

@@ -7,13 +7,14 @@
 namespace kh::trace {
 namespace {
 
-constexpr std::array<std::pair<Verdict, std::string_view>, 6> kVerdictNames = {{
+constexpr std::array<std::pair<Verdict, std::string_view>, 7> kVerdictNames = {{
     {Verdict::Pass, "PASS"},
     {Verdict::Fail, "FAIL"},
     {Verdict::Timeout, "TIMEOUT"},
     {Verdict::Infra, "INFRA"},
     {Verdict::Error, "ERROR"},
     {Verdict::Skipped, "SKIPPED"},
+    {Verdict::Interrupted, "INTERRUPTED"},
 }};
 
 // Higher is worse; used to aggregate verdicts.
@@ -25,8 +26,9 @@ int severity(Verdict verdict) {
     case Verdict::Timeout: return 3;
     case Verdict::Infra: return 4;
     case Verdict::Error: return 5;
+    case Verdict::Interrupted: return 6;
   }
-  return 5;
+  return 6;
 }
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
@@ -53,7 +55,7 @@ Result<Verdict> parse_verdict(std::string_view text) {
       return value;
     }
   }
-  return make_error(ErrorKind::Parse, "'{}' is not a verdict (PASS, FAIL, TIMEOUT, INFRA, ERROR, SKIPPED)",
+  return make_error(ErrorKind::Parse, "'{}' is not a verdict (PASS, FAIL, TIMEOUT, INFRA, ERROR, SKIPPED, INTERRUPTED)",
                     text);
 }
 

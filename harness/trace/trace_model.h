@@ -68,11 +68,11 @@ struct Trace {
 };
 
 // The outcome of one expectation (and, aggregated, of a run). Pass and Fail come from the matcher;
-// Timeout, Infra and Error from the engine when a run could not produce a full trace; Skipped when
-// the scenario does not apply to the kernel.
-enum class Verdict { Pass, Fail, Timeout, Infra, Error, Skipped };
+// Timeout, Infra and Error from the engine when a run could not produce a full trace; Interrupted
+// when Ctrl-C or SIGTERM ended it; Skipped when the scenario does not apply to the kernel.
+enum class Verdict { Pass, Fail, Timeout, Infra, Error, Skipped, Interrupted };
 
-// "PASS", "FAIL", "TIMEOUT", "INFRA", "ERROR", "SKIPPED".
+// "PASS", "FAIL", "TIMEOUT", "INFRA", "ERROR", "SKIPPED", "INTERRUPTED".
 std::string_view to_string(Verdict verdict);
 // The inverse of to_string (case-insensitive); ErrorKind::Parse for any other text.
 Result<Verdict> parse_verdict(std::string_view text);
@@ -97,7 +97,8 @@ std::vector<const Hit*> hits_of(const Trace& trace, std::string_view breakpoint)
 const CapturedValue* find_capture(const Hit& hit, std::string_view name);
 // "a <- b <- c": the frame function names, innermost first.
 std::string format_chain(const std::vector<Frame>& frames);
-// The worst verdict of a list (Skipped < Pass < Fail < Timeout < Infra < Error); Pass if empty.
+// The worst verdict of a list (Skipped < Pass < Fail < Timeout < Infra < Error < Interrupted);
+// Pass if empty.
 Verdict overall_verdict(const std::vector<ExpectationResult>& results);
 
 // nlohmann-json conversions (found by ADL). from_json throws nlohmann::json::exception on a wrong

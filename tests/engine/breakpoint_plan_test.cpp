@@ -54,7 +54,7 @@ TEST(GuestCondition, ComparesTheCurrentTasksComm) {
 
 TEST(PlanBreakpoints, GuestScopeGetsTheCommConditionAndAllScopeNone) {
   auto scenario = resolved(kScenario);
-  auto plan = plan_breakpoints(scenario, "$lx_current()", /*hardware=*/false);
+  auto plan = plan_breakpoints(scenario, "$lx_current()");
   ASSERT_TRUE(plan.ok()) << plan.error().to_string();
   ASSERT_EQ(plan->size(), 3u);
   EXPECT_EQ((*plan)[0].insert_command,
@@ -64,16 +64,22 @@ TEST(PlanBreakpoints, GuestScopeGetsTheCommConditionAndAllScopeNone) {
   EXPECT_EQ((*plan)[2].condition, "($_streq($lx_current()->comm, \"mnt_ns_clone\")) && (dest_mp != 0)");
 }
 
-TEST(PlanBreakpoints, HardwareBreakpointsForKvm) {
+TEST(PlanBreakpoints, TheLabShellsCliBreakpointsCarryTheEnginesConditions) {
   auto scenario = resolved(kScenario);
-  auto plan = plan_breakpoints(scenario, "$lx_current()", /*hardware=*/true);
+  auto plan = plan_breakpoints(scenario, "current_task");
   ASSERT_TRUE(plan.ok());
-  EXPECT_EQ((*plan)[1].insert_command, "-break-insert -h \"do_mount\"");
+  for (const PlannedBreakpoint& planned : *plan) {
+    const std::string expected = planned.condition.empty()
+                                     ? "break " + planned.spec->function
+                                     : "break " + planned.spec->function + " if " + planned.condition;
+    EXPECT_EQ(planned.cli_command, expected);
+  }
+  EXPECT_EQ((*plan)[1].cli_command, "break do_mount");
 }
 
 TEST(PlanBreakpoints, CollectCommandsEndWithAStepAndIndexTheAnswers) {
   auto scenario = resolved(kScenario);
-  auto plan = plan_breakpoints(scenario, "current_task", false);
+  auto plan = plan_breakpoints(scenario, "current_task");
   ASSERT_TRUE(plan.ok());
   const CollectPlan& collect = (*plan)[0].collect;
   ASSERT_EQ(collect.commands.size(), 6u);
@@ -88,7 +94,7 @@ TEST(PlanBreakpoints, CollectCommandsEndWithAStepAndIndexTheAnswers) {
 
 TEST(PlanBreakpoints, GuestScopeWithoutGdbScriptsIsASymbolErrorWithTheLine) {
   auto scenario = resolved(kScenario);
-  auto plan = plan_breakpoints(scenario, /*current_task=*/"", false);
+  auto plan = plan_breakpoints(scenario, /*current_task=*/"");
   ASSERT_FALSE(plan.ok());
   EXPECT_EQ(plan.error().kind, ErrorKind::Symbol);
   EXPECT_EQ(plan.error().location, "plan.xml:3");
@@ -98,7 +104,7 @@ TEST(PlanBreakpoints, GuestScopeWithoutGdbScriptsIsASymbolErrorWithTheLine) {
 TEST(PlanBreakpoints, AllScopeWorksWithoutGdbScripts) {
   auto scenario = resolved(R"(<scenario name="all"><guest program="mnt_ns_clone"/>
     <breakpoint function="do_mount" scope="all"/></scenario>)");
-  auto plan = plan_breakpoints(scenario, "", false);
+  auto plan = plan_breakpoints(scenario, "");
   ASSERT_TRUE(plan.ok());
   EXPECT_EQ((*plan)[0].collect.task_pid, std::string::npos);
   EXPECT_EQ((*plan)[0].collect.commands.size(), 2u);
@@ -108,7 +114,7 @@ TEST(PlanBreakpoints, CallerArgumentsOnlyWhenAnExpectationReadsThem) {
   auto scenario = resolved(R"(<scenario name="args"><guest program="mnt_ns_clone"/>
     <breakpoint function="attach_recursive_mnt"><expect arg="dev_name" frame="path_mount" equals="/myproc"/></breakpoint>
     <breakpoint function="do_mount"><expect arg="dev_name" equals="proc"/></breakpoint></scenario>)");
-  auto plan = plan_breakpoints(scenario, "current_task", false);
+  auto plan = plan_breakpoints(scenario, "current_task");
   ASSERT_TRUE(plan.ok()) << plan.error().to_string();
   const CollectPlan& callers = (*plan)[0].collect;
   ASSERT_NE(callers.arguments, std::string::npos);

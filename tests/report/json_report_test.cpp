@@ -16,7 +16,7 @@ using nlohmann::json;
 
 struct NamedReport {
   std::string name;
-  engine::RunReport report;
+  trace::RunReport report;
 };
 
 std::vector<NamedReport> reports() {
@@ -28,7 +28,7 @@ std::vector<NamedReport> reports() {
 }
 
 // Every field of a RunReport, compared one by one (RunReport has no operator==).
-void expect_same_report(const engine::RunReport& a, const engine::RunReport& b) {
+void expect_same_report(const trace::RunReport& a, const trace::RunReport& b) {
   EXPECT_EQ(a.scenario, b.scenario);
   EXPECT_EQ(a.scenario_file, b.scenario_file);
   EXPECT_EQ(a.description, b.description);
@@ -38,6 +38,9 @@ void expect_same_report(const engine::RunReport& a, const engine::RunReport& b) 
   EXPECT_EQ(a.kernel_release, b.kernel_release);
   EXPECT_EQ(a.kernel_version, b.kernel_version);
   EXPECT_EQ(a.accel, b.accel);
+  EXPECT_EQ(a.wall_seconds, b.wall_seconds);
+  EXPECT_EQ(a.kernel_key, b.kernel_key);
+  EXPECT_EQ(a.kernel_source, b.kernel_source);
   EXPECT_EQ(a.trace, b.trace);
   EXPECT_EQ(a.results, b.results);
   ASSERT_EQ(a.phases.size(), b.phases.size());
@@ -92,7 +95,7 @@ TEST(JsonReport, HoldsTheFullTraceAndTheFacts) {
 TEST(JsonReport, GarbledSerialBytesDoNotStopTheWrite) {
   auto dir = TempDir::create("kh-report-test-");
   ASSERT_TRUE(dir.ok());
-  engine::RunReport report = testing::timeout_report_61();
+  trace::RunReport report = testing::timeout_report_61();
   report.serial_log =
       "\x1b"
       "cSeaBIOS\xff\xfe ok\n";
@@ -170,7 +173,7 @@ TEST(ReadTraceFile, TakesARunReportOrABareTrace) {
   auto dir = TempDir::create("kh-report-test-");
   ASSERT_TRUE(dir.ok());
   trace::Trace expected = testing::trace_mount_trace_61();
-  engine::RunReport report = testing::timeout_report_61();
+  trace::RunReport report = testing::timeout_report_61();
   report.trace = expected;
   ASSERT_TRUE(write_json_report(report, dir->path() / "report.json").ok());
   write_text(dir->path() / "trace.json", json(expected).dump());

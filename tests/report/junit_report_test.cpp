@@ -57,7 +57,7 @@ json read_with_junitparser(const std::filesystem::path& path) {
   return json::parse(output->output);
 }
 
-std::vector<engine::RunReport> regression_run() {
+std::vector<trace::RunReport> regression_run() {
   return {testing::failing_report_419(), testing::timeout_report_61(), testing::infra_report(),
           testing::skipped_report_419()};
 }
@@ -150,7 +150,7 @@ TEST(JunitReport, OneRunPerScenarioKeepsThePlainName) {
 
 // A run that broke after the matcher ran still says why, next to the expectation results.
 TEST(JunitReport, BrokenRunWithResultsGetsARunCase) {
-  engine::RunReport report = testing::passing_report_419();
+  trace::RunReport report = testing::passing_report_419();
   report.verdict = trace::Verdict::Infra;
   report.phase = "poweroff";
   report.detail = "gdb (pid 77) killed by signal 11";
@@ -163,7 +163,7 @@ TEST(JunitReport, BrokenRunWithResultsGetsARunCase) {
 }
 
 TEST(JunitReport, SerialGarbageStaysValidXml) {
-  engine::RunReport report = testing::timeout_report_61();
+  trace::RunReport report = testing::timeout_report_61();
   report.serial_log =
       "\x1b"
       "c\x1b[0mSeaBIOS\r\n\xff\xfe broken \x01 bytes\n\xed\xa0\x80 surrogate\n";

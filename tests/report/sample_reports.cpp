@@ -145,7 +145,7 @@ ExpectationResult result(std::string breakpoint, std::string kind, std::string d
   return out;
 }
 
-std::vector<engine::PhaseTime> phases() {
+std::vector<trace::PhaseTime> phases() {
   return {{"scenario", 0.01}, {"kernel", 0.21}, {"initramfs", 0.05}, {"gdb", 0.12},
           {"boot", 1.18},     {"guest", 0.84},  {"poweroff", 0.06}};
 }
@@ -162,8 +162,8 @@ std::vector<std::string> last_lines(const std::string& text, std::size_t count) 
   return lines;
 }
 
-engine::RunReport base_report(std::string release) {
-  engine::RunReport report;
+trace::RunReport base_report(std::string release) {
+  trace::RunReport report;
   report.scenario = "trace-mount";
   report.scenario_file = "scenarios/trace_mount.xml";
   report.description =
@@ -172,6 +172,9 @@ engine::RunReport base_report(std::string release) {
   report.kernel_release = release;
   report.kernel_version = std::move(release);
   report.accel = "tcg";
+  report.wall_seconds = 2.25;
+  report.kernel_key = "0123456789abcdef";
+  report.kernel_source = "debian linux-source-6.1 6.1.192-1";
   report.phases = phases();
   return report;
 }
@@ -235,8 +238,8 @@ trace::Trace trace_mount_trace_61() {
   return numbered(std::move(trace));
 }
 
-engine::RunReport passing_report_419() {
-  engine::RunReport report = base_report("4.19.304");
+trace::RunReport passing_report_419() {
+  trace::RunReport report = base_report("4.19.304");
   report.verdict = Verdict::Pass;
   report.trace = trace_mount_trace_419();
   std::string clone = trace::format_chain(report.trace.hits[0].frames);
@@ -273,8 +276,8 @@ engine::RunReport passing_report_419() {
   return report;
 }
 
-engine::RunReport failing_report_419() {
-  engine::RunReport report = passing_report_419();
+trace::RunReport failing_report_419() {
+  trace::RunReport report = passing_report_419();
   report.verdict = Verdict::Fail;
   report.results[2] =
       result("copy_mnt_ns", "backtrace", "backtrace has copy_process <- kernel_clone <- __do_sys_clone",
@@ -284,8 +287,8 @@ engine::RunReport failing_report_419() {
   return report;
 }
 
-engine::RunReport timeout_report_61() {
-  engine::RunReport report = base_report("6.1.0");
+trace::RunReport timeout_report_61() {
+  trace::RunReport report = base_report("6.1.0");
   report.verdict = Verdict::Timeout;
   report.phase = "guest";
   report.detail = "timeout in phase guest: the guest did not power off within 60 s";
@@ -300,8 +303,8 @@ engine::RunReport timeout_report_61() {
   return report;
 }
 
-engine::RunReport infra_report() {
-  engine::RunReport report = base_report("6.1.0");
+trace::RunReport infra_report() {
+  trace::RunReport report = base_report("6.1.0");
   report.scenario = "bind-mount";
   report.scenario_file = "scenarios/bind_mount.xml";
   report.description.clear();
@@ -316,8 +319,8 @@ engine::RunReport infra_report() {
   return report;
 }
 
-engine::RunReport skipped_report_419() {
-  engine::RunReport report = base_report("4.19.304");
+trace::RunReport skipped_report_419() {
+  trace::RunReport report = base_report("4.19.304");
   report.scenario = "trace-mount-6x";
   report.scenario_file = "scenarios/trace_mount_6x.xml";
   report.verdict = Verdict::Skipped;

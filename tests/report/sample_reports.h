@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/trace_engine.h"
+#include "trace/run_report.h"
 #include "trace/trace_model.h"
 
 namespace kh::report::testing {
@@ -19,15 +19,15 @@ trace::Trace trace_mount_trace_419();
 trace::Trace trace_mount_trace_61();
 
 // A run of trace-mount on 4.19.304 in which every expectation passes.
-engine::RunReport passing_report_419();
+trace::RunReport passing_report_419();
 // The same run checked against a 6.x expectation (copy_process <- kernel_clone): one FAIL.
-engine::RunReport failing_report_419();
+trace::RunReport failing_report_419();
 // trace-mount on 6.1 that timed out in phase guest after one hit, with evidence and serial tail.
-engine::RunReport timeout_report_61();
+trace::RunReport timeout_report_61();
 // bind-mount on 6.1, whose QEMU failed to start under KVM: INFRA in phase boot, no trace.
-engine::RunReport infra_report();
+trace::RunReport infra_report();
 // trace-mount-6x (for kernels >= 5.10) on 4.19.304: SKIPPED.
-engine::RunReport skipped_report_419();
+trace::RunReport skipped_report_419();
 
 // The fixture file `name` of KH_FIXTURES_DIR, whole.
 std::string fixture_text(const std::string& name);

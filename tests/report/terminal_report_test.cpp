@@ -68,7 +68,7 @@ TEST(TerminalReport, FailingRunReadsLikeTheGdbSessionChecked) {
 
 struct ReportCase {
   std::string name;
-  engine::RunReport report;
+  trace::RunReport report;
   TerminalStyle style;
   std::vector<std::string> lines;   // each must be a whole line of the output
   std::vector<std::string> absent;  // none may appear anywhere
@@ -142,7 +142,7 @@ TEST(TerminalReport, ShowsWhatEachVerdictNeeds) {
 }
 
 TEST(TerminalReport, SerialControlBytesCannotReachTheTerminal) {
-  engine::RunReport report = infra_report();
+  trace::RunReport report = infra_report();
   report.serial_tail = {
       "\x1b"
       "c\x1b[0mSeaBIOS (version 1.16.2)\r",
@@ -161,7 +161,7 @@ TEST(TerminalReport, ColourMarksVerdicts) {
 }
 
 TEST(TerminalReport, DistinctCapturesUnderOneChainAreCounted) {
-  engine::RunReport report = passing_report_419();
+  trace::RunReport report = passing_report_419();
   trace::Hit second = report.trace.hits[3];
   second.index = 5;
   report.trace.hits.push_back(second);
@@ -181,7 +181,7 @@ TEST(TerminalReport, DistinctCapturesUnderOneChainAreCounted) {
 }
 
 TEST(TerminalReport, BreakpointWithoutHitsIsNamed) {
-  engine::RunReport report = failing_report_419();
+  trace::RunReport report = failing_report_419();
   report.trace.hits.erase(report.trace.hits.begin() + 3);
   EXPECT_NE(format_run_report(report, kPlain).find("\nattach_recursive_mnt: no counted hits\n"),
             std::string::npos);

@@ -27,7 +27,7 @@ std::vector<fs::path> scenario_files() {
   return files;
 }
 
-std::string describe(const engine::RunReport& run) {
+std::string describe(const trace::RunReport& run) {
   std::string text = fmt::format("{} on {}: {} {}\n", run.scenario, run.kernel_release, trace::to_string(run.verdict),
                                  run.detail);
   for (const trace::ExpectationResult& result : run.results) {
@@ -49,7 +49,7 @@ TEST_P(ScenarioVmTest, PassesOnDebian61) {
   engine::RunOptions options;
   options.scenario = GetParam();
   options.accel = vm::Accel::Tcg;
-  engine::RunReport run = engine::run_scenario(options);
+  trace::RunReport run = engine::run_scenario(options);
   ASSERT_EQ(run.verdict, trace::Verdict::Pass) << describe(run);
   EXPECT_FALSE(run.results.empty());
   for (const trace::ExpectationResult& result : run.results) {

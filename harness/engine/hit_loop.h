@@ -1,0 +1,78 @@
+// The hit loop of a run: which gdb breakpoint is which planned one, what one *stopped record
+// means (a counted hit to collect, the step past the last hit, anything else), and the engine's
+// own step past each hit that keeps counts exact although QEMU's gdbstub sometimes answers a
+// single step without executing it.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/deadline.h"
+#include "common/result.h"
+#include "engine/breakpoint_plan.h"
+#include "engine/hit_collector.h"
+#include "mi/mi_record.h"
+#include "mi/mi_session.h"
+#include "trace/trace_model.h"
+
+namespace kh::engine {
+
+class HitLoop {
+ public:
+  // `gdb` and `plan` must outlive the loop. Every command waits at most `command_timeout`, and
+  // never past the deadline given to set_deadline().
+  HitLoop(mi::MiSession& gdb, const std::vector<PlannedBreakpoint>& plan,
+          std::chrono::milliseconds command_timeout);
+
+  // Bounds every later command by the run's deadline too.
+  void set_deadline(Deadline deadline) { deadline_ = deadline; }
+
+  // Inserts every planned breakpoint. A function gdb does not know is ErrorKind::Symbol with the
+  // scenario's file:line (found before the VM boots); gdb's other failures keep their kind.
+  Status insert_breakpoints(const std::filesystem::path& vmlinux);
+  // Checks that every planned function exists in vmlinux, for runs that insert later (KVM).
+  Status check_symbols(const std::filesystem::path& vmlinux);
+  // Under KVM: runs the guest to start_kernel with a temporary hardware breakpoint (software ones
+  // written before the kernel set up its page tables are lost), then inserts the plan's.
+  Status run_to_start_kernel_and_insert(const std::filesystem::path& vmlinux);
+  // Resumes the guest freely; forgets a step in progress.
+  Status resume();
+
+  enum class StopKind {
+    Hit,      // a counted hit, collected; the guest is single-stepping past it
+    Stepped,  // the step after a hit: stepped again (it did not move) or resumed
+    Resumed,  // a stop the loop resumed from by itself (an uncounted hit, a breakpoint not planned)
+    Other,    // anything else (the target exited, a signal): the caller decides
+  };
+  struct Stop {
+    StopKind kind = StopKind::Other;
+    std::optional<trace::Hit> hit;
+  };
+  // Handles one *stopped record. With `counting` false (after the guest exited) hits are resumed
+  // from without being collected. Fails with the collector's errors, or Process when the PC will
+  // not move past a hit in kMaxStepAttempts single steps.
+  Result<Stop> handle(const mi::AsyncRecord& stop, int next_index, bool counting);
+
+  // Single steps tried before a PC that will not move is an error.
+  static constexpr int kMaxStepAttempts = 8;
+
+ private:
+  Deadline command_deadline() const;
+  const PlannedBreakpoint* planned_for(const std::string& number) const;
+  Status after_step(const std::string& pc);
+
+  mi::MiSession& gdb_;
+  const std::vector<PlannedBreakpoint>& plan_;
+  std::chrono::milliseconds command_timeout_;
+  Deadline deadline_ = Deadline::never();
+  HitCollector collector_;
+  std::vector<std::pair<std::string, const PlannedBreakpoint*>> breakpoint_by_number_;
+  std::string stepping_from_;  // the PC of the last hit while the loop steps past it
+  int step_attempts_ = 0;
+};
+
+}  // namespace kh::engine
