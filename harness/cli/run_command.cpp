@@ -33,6 +33,7 @@ struct RunArguments {
   std::string json_file;
   std::string junit_file;
   std::string gdb_log;
+  std::string gdb = "gdb";
   std::string out_dir;
   std::string golden_file;
   std::string prefer_kernel;
@@ -88,6 +89,7 @@ int run_scenarios(const RunArguments& args) {
   options.memory_mb = args.memory_mb;
   options.extra_append = args.append;
   options.gdb_transcript = args.gdb_log;
+  options.gdb_path = args.gdb;
   options.progress = args.verbose;
 
   const report::TerminalStyle style = report::terminal_style_for(
@@ -175,6 +177,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   run->add_option("--json", args->json_file, "Write the full trace and verdicts as JSON");
   run->add_option("--junit", args->junit_file, "Write JUnit XML (one testsuite per scenario)");
   run->add_option("--gdb-log", args->gdb_log, "Write every GDB/MI line sent and received to this file");
+  run->add_option("--gdb", args->gdb, "The gdb to run (with Python; default: gdb from PATH)")->option_text("PROGRAM");
   run->add_option("--out", args->out_dir,
                   "Write the results as one matrix cell (report.json, serial.log, cell.json) into DIR");
   run->add_option("--golden", args->golden_file, "Compare the trace with this golden (see kharness matrix --golden)");

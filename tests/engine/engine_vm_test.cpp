@@ -225,14 +225,77 @@ TEST_F(EngineVmTest, QemuKilledMidRunIsInfra) {
   EXPECT_EQ(run.child.exit_code(), 3);
 }
 
-TEST_F(EngineVmTest, SigintMidRunEndsEverything) {
-  BackgroundRun run = BackgroundRun::start(kScenarios + "hang.xml", {"--timeout", "60"});
+TEST_F(EngineVmTest, SigintMidRunEndsEverythingWithItsOwnVerdict) {
+  TempDir dir = std::move(TempDir::create("kh-engine-test-")).value();
+  const auto json_path = dir.path() / "interrupted.json";
+  BackgroundRun run = BackgroundRun::start(kScenarios + "hang.xml", {"--timeout", "60", "--json", json_path.string()});
   ASSERT_TRUE(run.wait_for_stderr("kharness: boot", Deadline::in(std::chrono::seconds(90)))) << run.stderr_text;
   ASSERT_GT(run.qemu_pid(), 0);
   ::kill(run.child.pid(), SIGINT);
   auto state = run.child.wait(Deadline::in(std::chrono::seconds(30)));
   ASSERT_TRUE(state.ok());
   EXPECT_EQ(run.child.exit_code(), 130);
+  nlohmann::json report = read_json(json_path);
+  ASSERT_FALSE(report.is_discarded());
+  EXPECT_EQ(report["verdict"], "INTERRUPTED") << report.dump().substr(0, 500);
+  EXPECT_GT(report["wall_seconds"].get<double>(), 0.5);
+}
+
+TEST_F(EngineVmTest, HitsAfterTheGuestExitedAreResumedFromUntilPowerOff) {
+  TempDir dir = std::move(TempDir::create("kh-engine-test-")).value();
+  const auto json_path = dir.path() / "late.json";
+  CommandOutput out = run({kScenarios + "scope-all-at-poweroff.xml", "--json", json_path.string()});
+  EXPECT_EQ(out.exit_code, 0) << out.output;
+  nlohmann::json report = read_json(json_path);
+  ASSERT_FALSE(report.is_discarded());
+  // The guest powered off by itself: the kernel's last words are on the console.
+  EXPECT_NE(report["serial_log"].get<std::string>().find("Power down"), std::string::npos)
+      << report["serial_log"].get<std::string>();
+}
+
+TEST_F(EngineVmTest, AGdbThatHangsAtStartUpTimesOutInPhaseGdbStart) {
+  TempDir dir = std::move(TempDir::create("kh-engine-test-")).value();
+  const auto fake_gdb = dir.path() / "gdb";
+  {
+    std::ofstream script(fake_gdb);
+    script << "#!/bin/sh\nexec sleep 600\n";
+  }
+  std::filesystem::permissions(fake_gdb, std::filesystem::perms::owner_all);
+  CommandOutput out = run({kScenarios + "bind-path.xml", "--timeout", "4", "--gdb", fake_gdb.string()});
+  EXPECT_EQ(out.exit_code, 4) << out.output;
+  EXPECT_NE(out.output.find("TIMEOUT"), std::string::npos) << out.output;
+  EXPECT_NE(out.output.find("gdb start"), std::string::npos) << out.output;
+}
+
+TEST_F(EngineVmTest, GdbKilledMidRunIsInfraNamingThePhase) {
+  TempDir dir = std::move(TempDir::create("kh-engine-test-")).value();
+  const auto json_path = dir.path() / "gdb-killed.json";
+  BackgroundRun run = BackgroundRun::start(kScenarios + "hang.xml", {"--timeout", "60", "--json", json_path.string()});
+  ASSERT_TRUE(run.wait_for_stderr("kharness: boot", Deadline::in(std::chrono::seconds(90)))) << run.stderr_text;
+  ChildSpec pkill;
+  pkill.argv = {"pkill", "-KILL", "-P", std::to_string(run.child.pid()), "-x", "gdb"};
+  auto killed = run_command(pkill, Deadline::in(std::chrono::seconds(10)));
+  ASSERT_TRUE(killed.ok());
+  ASSERT_EQ(killed->exit_code, 0) << "no gdb child found";
+  auto state = run.child.wait(Deadline::in(std::chrono::seconds(30)));
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(run.child.exit_code(), 3);
+  nlohmann::json report = read_json(json_path);
+  ASSERT_FALSE(report.is_discarded());
+  EXPECT_EQ(report["verdict"], "INFRA");
+  EXPECT_NE(report["detail"].get<std::string>().find("gdb exited unexpectedly in phase guest exit"), std::string::npos)
+      << report["detail"];
+  EXPECT_EQ(report["phase"], "guest exit");
+}
+
+TEST_F(EngineVmTest, BadOutputPathsAreErrorsBeforeAnythingBoots) {
+  for (const char* option : {"--json", "--junit", "--gdb-log"}) {
+    CommandOutput out = run({kScenarios + "bind-path.xml", "-v", option, "/nonexistent-kh-dir/out.file"});
+    EXPECT_EQ(out.exit_code, 2) << option << "\n" << out.output;
+    EXPECT_NE(out.output.find(option), std::string::npos) << out.output;
+    EXPECT_NE(out.output.find("does not exist"), std::string::npos) << out.output;
+    EXPECT_EQ(out.output.find("kharness: kernel"), std::string::npos) << out.output;
+  }
 }
 
 TEST_F(EngineVmTest, TwoRunsAtOnceBothPass) {

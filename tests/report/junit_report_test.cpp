@@ -81,7 +81,7 @@ TEST(JunitReport, JunitparserReadsSuitesCasesAndCounts) {
   };
   const std::vector<SuiteExpectation> suites = {
       {"trace-mount [4.19.304]", {6, 1, 0, 0}, 2.47},
-      {"trace-mount [6.1.0]", {1, 0, 1, 0}, 61.57},
+      {"trace-mount [6.1.0]", {1, 0, 1, 0}, 62.0},  // its wall time
       {"bind-mount", {1, 0, 1, 0}, 0.39},
       {"trace-mount-6x", {1, 0, 0, 1}, 0.22},
   };
