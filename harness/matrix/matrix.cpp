@@ -187,7 +187,7 @@ void order(MatrixResult& result) {
 // A cell that never ran because its kernel could not be had.
 CellResult unrunnable_cell(const PlannedCell& planned, const ColumnResult& column) {
   CellResult cell;
-  cell.cell = folder_name(fmt::format("{}@{}", planned.scenario, column.column.value));
+  cell.cell = planned.cell;
   cell.scenario = planned.scenario;
   cell.scenario_file = planned.scenario_file.string();
   cell.column = column.column.label();
@@ -413,6 +413,18 @@ Result<MatrixResult> run_matrix(const MatrixOptions& options) {
     }
     return result.columns.front();
   };
+
+  // Cells are named after the release their kernel turned out to be: SCENARIO@RELEASE.
+  std::set<std::string> final_names;
+  for (auto& cell : planned) {
+    const ColumnResult& column = column_of(cell.column);
+    if (!column.release.empty()) {
+      cell.cell = folder_name(fmt::format("{}@{}", cell.scenario, column.release));
+    }
+    while (!final_names.insert(cell.cell).second) {
+      cell.cell += "+";
+    }
+  }
 
   // Then the cells, `jobs` at once, each an independent `kharness run`.
   struct Running {
