@@ -159,7 +159,7 @@ Status measure_trace_mount(const BenchOptions& bench, const kernel::KernelBuild&
 }
 
 // One run of each side of the hit-cost comparison; appends their gaps between consecutive hits.
-Status time_hits_once(const Prepared& prepared, const kernel::KernelBuild& kernel, int round, int rounds,
+Status time_hits_once(const Prepared& prepared, int round, int rounds,
                       std::vector<double>& cli_gaps, std::vector<double>& engine_gaps) {
   const int expected = expected_hits(prepared.run.resolved);
   KH_ASSIGN_OR_RETURN(std::vector<double> cli_times,
@@ -198,7 +198,7 @@ Status measure_hit_cost(const BenchOptions& bench, const kernel::KernelBuild& ke
   std::vector<double> cli_gaps;
   std::vector<double> engine_gaps;
   for (int round = 1; round <= bench.hit_rounds; ++round) {
-    KH_TRY(time_hits_once(prepared, kernel, round, bench.hit_rounds, cli_gaps, engine_gaps));
+    KH_TRY(time_hits_once(prepared, round, bench.hit_rounds, cli_gaps, engine_gaps));
   }
   figures.gdb_cli_hit_cost_ms = 1000 * median(cli_gaps);
   figures.breakpoint_hit_cost_ms = 1000 * median(engine_gaps);
