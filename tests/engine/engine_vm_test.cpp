@@ -199,7 +199,7 @@ TEST_F(EngineVmTest, UnknownFunctionIsAnErrorBeforeTheVmBoots) {
 }
 
 TEST_F(EngineVmTest, HangingGuestTimesOutInPhaseGuestExit) {
-  CommandOutput out = run({kScenarios + "hang.xml", "--timeout", "12"});
+  CommandOutput out = run({kScenarios + "hang.xml", "--timeout", "30"});
   EXPECT_EQ(out.exit_code, 4) << out.output;
   EXPECT_NE(out.output.find("TIMEOUT"), std::string::npos) << out.output;
   EXPECT_NE(out.output.find("guest exit"), std::string::npos) << out.output;
