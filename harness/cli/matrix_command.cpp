@@ -146,10 +146,15 @@ int run_matrix_command(const MatrixArguments& args) {
         print_error(plan.error());
         return exit_code_for(plan.error());
       }
+      int code = kExitPass;
       for (const auto& cell : *plan) {
         fmt::print("{}\n", matrix::planned_cell_json(cell).dump());
+        if (!cell.key_problem.empty()) {
+          fmt::print(stderr, "kharness: error: {}: {}\n", cell.column.label(), cell.key_problem);
+          code = kExitError;
+        }
       }
-      return kExitPass;
+      return code;
     }
     options.out_dir = args.out_dir.empty() ? default_out_dir() : args.out_dir;
     std::error_code ec;

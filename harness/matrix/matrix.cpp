@@ -251,12 +251,14 @@ Result<std::vector<PlannedCell>> plan_matrix(const MatrixOptions& options) {
   std::vector<PlannedCell> cells;
   std::set<std::string> cell_names;
   for (const auto& column : options.columns) {
+    // A column whose kernel cannot be had is reported for that column when the matrix runs (the
+    // others still run); the plan keeps the reason.
     std::string key;
+    std::string key_problem;
     if (auto computed = kernel::kernel_cache_key(column.request); computed.ok()) {
       key = *computed;
-    } else if (computed.error().kind == ErrorKind::Config) {
-      Error error = std::move(computed).error();
-      return error.wrap(column.label());
+    } else {
+      key_problem = computed.error().to_string();
     }
     for (const auto& [file, name] : scenarios) {
       PlannedCell cell;
@@ -264,6 +266,7 @@ Result<std::vector<PlannedCell>> plan_matrix(const MatrixOptions& options) {
       cell.scenario_file = std::filesystem::absolute(file);
       cell.column = column;
       cell.cache_key = key;
+      cell.key_problem = key_problem;
       cell.cell = folder_name(fmt::format("{}@{}", name, std::filesystem::path(column.value).filename().string()));
       while (!cell_names.insert(cell.cell).second) {
         cell.cell += "+";

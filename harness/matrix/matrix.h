@@ -58,10 +58,12 @@ struct PlannedCell {
   std::filesystem::path scenario_file;
   KernelColumn column;
   std::string cache_key;
+  std::string key_problem;  // why the kernel's cache key could not be computed (a bad kernel option)
 };
 
-// The cells of `options` without running anything. Fails with Config (scenario file:line, a bad
-// kernel option or fragment) before any build.
+// The cells of `options` without running anything. Fails with Config for a bad scenario (with its
+// file:line) before any build; a kernel option whose key cannot be computed is kept, with the
+// reason in key_problem (run_matrix reports that column and runs the others).
 Result<std::vector<PlannedCell>> plan_matrix(const MatrixOptions& options);
 
 // One plan cell as a JSON line: scenario, scenario_file, kernel_option, kernel_value, config,
