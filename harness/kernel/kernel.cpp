@@ -155,7 +155,8 @@ Result<KernelBuild> provide_kernel(const KernelRequest& request) {
     KH_TRY(ensure_gdb_index(hit->vmlinux));
     if (!hit->gdb_scripts.empty() && !gdb_scripts_fixed_up(hit->dir)) {
       // Under the key's lock: two runs fixing one entry at once would each record half of it.
-      KH_ASSIGN_OR_RETURN(FileLock lock, FileLock::acquire(cache.lock_path(key), Deadline::in(std::chrono::minutes(1))));
+      KH_ASSIGN_OR_RETURN(FileLock lock,
+                          FileLock::acquire(cache.lock_path(key), Deadline::in(std::chrono::minutes(1))));
       KH_TRY(fix_up_gdb_scripts(hit->dir));
     }
     return *hit;
