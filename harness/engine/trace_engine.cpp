@@ -149,9 +149,15 @@ class TraceRun {
       return in_gdb_start(std::move(started).error());
     }
     gdb_.emplace(std::move(*started));
-    for (const auto& command : gdb_setup_commands(run_.kernel)) {
-      if (Status done = console(command); !done.ok()) {
-        return in_gdb_start(std::move(done).error());
+    // The kernel's and kharness's helpers; a script that failed to load is said here, before the
+    // VM boots, not found later as dozens of captures reading "<error: ...>".
+    auto helpers = prepare_gdb_helpers(*gdb_, run_.kernel, run_.resolved, run_.current_task, command_deadline());
+    if (!helpers.ok()) {
+      return in_gdb_start(std::move(helpers).error());
+    }
+    for (const auto& warning : *helpers) {
+      if (options_.notice) {
+        options_.notice(warning);
       }
     }
     hit_loop_.emplace(*gdb_, run_.plan, kCommandTimeout);
@@ -175,17 +181,6 @@ class TraceRun {
       return timeout;
     }
     return error;
-  }
-
-  // Runs a gdb CLI command through MI.
-  Status console(std::string_view command) {
-    auto answer = gdb_->command(fmt::format("-interpreter-exec console {}", mi_quote(command)), command_deadline());
-    if (!answer.ok()) {
-      Error error = std::move(answer).error();
-      error.wrap(fmt::format("gdb: {}", command));
-      return error;
-    }
-    return {};
   }
 
   Status start_vm() {

@@ -9,6 +9,7 @@
 #include "kernel/build_log.h"
 #include "kernel/config_fragment.h"
 #include "kernel/file_lock.h"
+#include "kernel/gdb_scripts_fixup.h"
 #include "kernel/kernel_builder.h"
 #include "kernel/kernel_cache.h"
 #include "kernel/kernel_source.h"
@@ -176,8 +177,14 @@ Result<KernelBuild> provide_kernel(const KernelRequest& request) {
   const SourceIdentity& source = keyed.source;
   const std::string& compiler = keyed.compiler;
   if (auto hit = cache.load_entry(cache.entry_dir(key))) {
-    // Entries made before kharness indexed vmlinux get their index once, here.
+    // Entries made before kharness indexed vmlinux, or fixed up its gdb scripts, get both once, here.
     KH_TRY(ensure_gdb_index(hit->vmlinux));
+    if (!hit->gdb_scripts.empty() && !gdb_scripts_fixed_up(hit->dir)) {
+      // Under the key's lock: two runs fixing one entry at once would each record half of it.
+      KH_ASSIGN_OR_RETURN(FileLock lock,
+                          FileLock::acquire(cache.lock_path(key), Deadline::in(std::chrono::minutes(1))));
+      KH_TRY(fix_up_gdb_scripts(hit->dir));
+    }
     return *hit;
   }
 

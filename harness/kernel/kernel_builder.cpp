@@ -15,6 +15,7 @@
 
 #include "common/child_process.h"
 #include "common/unique_fd.h"
+#include "kernel/gdb_scripts_fixup.h"
 
 namespace kh::kernel {
 namespace {
@@ -154,6 +155,7 @@ Result<std::filesystem::path> stage_gdb_scripts(const BuildInputs& inputs,
   KH_TRY(copy_python_files(obj / "scripts" / "gdb", entry / "scripts" / "gdb"));
   std::filesystem::path loader = entry / "vmlinux-gdb.py";
   KH_TRY(copy_into_entry(inputs.source.path / "scripts" / "gdb" / "vmlinux-gdb.py", loader));
+  KH_TRY(fix_up_gdb_scripts(entry));
   return loader;
 }
 
