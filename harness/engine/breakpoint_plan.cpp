@@ -4,30 +4,14 @@
 
 #include <cstdint>
 
+#include "image/initramfs.h"
+
 namespace kh::engine {
 
-std::string guest_condition(std::string_view comm, std::string_view current_task) {
-  // $lx_current() is Python already; only a plain variable gains from avoiding $_streq.
-  if (current_task.starts_with('$') || comm.size() >= 16) {
-    return fmt::format("$_streq({}->comm, \"{}\")", current_task, comm);
-  }
-  // comm is char[16]: compare the name and its NUL as two little-endian 64-bit words, masked to
-  // the bytes that matter (4.19 does not zero the bytes after the NUL). Two memory reads, no
-  // Python: this runs at every stop, boot-time ones included.
-  std::string bytes(comm);
-  bytes.push_back('\0');
-  std::string condition;
-  for (std::size_t offset = 0; offset < bytes.size(); offset += 8) {
-    std::uint64_t value = 0;
-    std::uint64_t mask = 0;
-    for (std::size_t i = 0; i < 8 && offset + i < bytes.size(); ++i) {
-      value |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[offset + i])) << (8 * i);
-      mask |= std::uint64_t{0xff} << (8 * i);
-    }
-    condition += fmt::format("{}(*(unsigned long long *)({}->comm + {}) & {:#x}) == {:#x}",
-                             condition.empty() ? "" : " && ", current_task, offset, mask, value);
-  }
-  return condition;
+std::string guest_condition(std::string_view current_task) {
+  // One 32-bit read of task_struct.personality; native gdb, no Python, unless current_task is
+  // the kernel's $lx_current() (SMP kernels).
+  return fmt::format("({}->personality & {:#x}) != 0", current_task, image::kGuestPersonalityFlag);
 }
 
 std::string mi_quote(std::string_view text) {
@@ -98,7 +82,7 @@ Result<std::vector<PlannedBreakpoint>> plan_breakpoints(const trace::ResolvedSce
         error.location = spec.location;
         return error;
       }
-      bp.condition = guest_condition(scenario.guest.comm, current_task);
+      bp.condition = guest_condition(current_task);
     }
     if (!spec.condition.empty()) {
       bp.condition = bp.condition.empty() ? spec.condition

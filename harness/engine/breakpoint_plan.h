@@ -32,12 +32,12 @@ struct PlannedBreakpoint {
   CollectPlan collect;
 };
 
-// The gdb condition that is true only in the guest program's tasks: the comm of `current_task`, a
-// gdb expression for the current task (see current_task_expression in gdb_setup.h): the kernel's own
-// `$lx_current()` (any kernel with its gdb scripts), or the `current_task` variable itself on a
-// kernel without SMP, where it is a plain global and costs no Python (then the comparison is
-// native too: two masked 64-bit reads of comm).
-std::string guest_condition(std::string_view comm, std::string_view current_task);
+// The gdb condition that is true only in the guest's tasks: the personality(2) flag that kh-spawn
+// sets on the guest's first task and that fork and execve keep (image::kGuestPersonalityFlag), so
+// every task the guest forks or execs counts, whatever its name. `current_task` is a gdb expression
+// for the current task (see current_task_expression in gdb_setup.h): the `current_task` variable
+// on a kernel without SMP (one native memory read), or the kernel's `$lx_current()`.
+std::string guest_condition(std::string_view current_task);
 
 // Quotes `text` as an MI c-string parameter: "..." with \\ \" \n \t escaped.
 std::string mi_quote(std::string_view text);

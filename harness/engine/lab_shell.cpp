@@ -53,7 +53,7 @@ std::string lab_shell_script(const PreparedRun& run, const std::filesystem::path
       " The guest '{}' runs; gdb stops at the scenario's breakpoints (only in the guest's tasks\\n"
       " unless scope=all). Helpers: kh-mounts, kh-mount-path, kh-dentry-name, kh-task,\\n"
       " lx-ps, lx-dmesg, lx-mounts; `bt` for the call chain. Quit gdb to end the VM.\\n\\n\n",
-      run.resolved.name, run.kernel.release, run.resolved.guest.program);
+      run.resolved.name, run.kernel.release, run.resolved.guest.describe());
   script += "continue\n";
   return script;
 }

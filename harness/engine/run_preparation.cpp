@@ -41,6 +41,9 @@ Result<PreparedRun> prepare_run(const RunOptions& options, const PreparationProg
   PreparedRun run;
   KH_ASSIGN_OR_RETURN(run.scenario, trace::load_scenario_file(options.scenario));
   phase_done("scenario", run);
+  // The guest is the same on every kernel: built before the kernel is chosen, so that a compile
+  // error or a missing file is reported before any kernel is built or booted.
+  KH_ASSIGN_OR_RETURN(run.initramfs, build_guest_image(run.scenario.guest));
   KH_ASSIGN_OR_RETURN(run.kernel, kernel_of(options));
   run.resolved = trace::resolve(run.scenario, run.kernel.version);
   run.timeout = options.timeout.value_or(run.resolved.timeout);
@@ -48,7 +51,6 @@ Result<PreparedRun> prepare_run(const RunOptions& options, const PreparationProg
   if (!run.resolved.applies) {
     return run;
   }
-  KH_ASSIGN_OR_RETURN(run.initramfs, build_guest_image(run.resolved));
   phase_done("initramfs", run);
   KH_ASSIGN_OR_RETURN(run.accel, vm::resolve_accel(options.accel, run.kernel.bzimage));
   run.current_task = current_task_expression(run.kernel);

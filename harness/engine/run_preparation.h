@@ -61,8 +61,9 @@ struct PreparedRun {
 // far, so that a caller can report the scenario and kernel even when a later phase fails.
 using PreparationProgress = std::function<void(std::string_view phase, const PreparedRun& so_far)>;
 
-// Loads the scenario, provides the kernel (options.kernel_build, else kernel::choose_kernel),
-// resolves the scenario for it and, when it applies, builds the guest image, resolves the
+// Loads the scenario, builds its guest image (before any kernel is chosen, so that a bad guest is
+// an ERROR before anything is built or booted), provides the kernel (options.kernel_build, else
+// kernel::choose_kernel), resolves the scenario for it and, when it applies, resolves the
 // accelerator and plans the breakpoints. Fails with the error of the phase that failed: Config for
 // a bad scenario or option (with its file:line), Symbol for a guest-scoped breakpoint on a kernel
 // without a current-task expression, the kernel's and the image's own errors otherwise.

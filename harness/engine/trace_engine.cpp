@@ -378,7 +378,7 @@ class TraceRun {
     if (protocol_.exit_status() && *protocol_.exit_status() != 0) {
       trace::ExpectationResult guest;
       guest.kind = "scenario";
-      guest.description = fmt::format("guest program {} exits with status 0", run_.resolved.guest.program);
+      guest.description = fmt::format("guest {} exits with status 0", run_.resolved.guest.describe());
       guest.verdict = Verdict::Fail;
       guest.expected = "0";
       guest.actual = std::to_string(*protocol_.exit_status());

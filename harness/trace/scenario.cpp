@@ -23,12 +23,15 @@ const Names kScenarioWhenChildren = {"breakpoint", "when"};
 const Names kBreakpointChildren = {"capture",     "expect-backtrace", "expect-backtrace-without", "expect",
                                    "expect-hit",  "expect-hits",      "when"};
 const Names kGroupChildren = {"expect-backtrace", "expect-backtrace-without", "expect", "when"};
-const Names kKnownElements = {"scenario",    "description", "guest",       "arg",
+const Names kGuestChildren = {"arg", "source", "file", "dir"};
+const Names kKnownElements = {"scenario",    "description", "guest",       "arg", "source", "file", "dir",
                               "breakpoint",  "capture",     "expect-backtrace", "expect-backtrace-without",
                               "expect",      "expect-hit",  "expect-hits", "when"};
 
 const Names kScenarioAttributes = {"name", "kernel", "timeout"};
-const Names kGuestAttributes = {"program", "comm"};
+const Names kGuestAttributes = {"program", "source", "binary", "command", "cflags", "comm"};
+const Names kGuestFileAttributes = {"src", "dest"};
+const Names kGuestDirAttributes = {"dest"};
 const Names kBreakpointAttributes = {"function", "name", "scope", "condition"};
 const Names kCaptureAttributes = {"expr", "as"};
 const Names kBacktraceAttributes = {"anchored", "contiguous", "on"};
@@ -496,22 +499,82 @@ class ScenarioParser {
     });
   }
 
+  // The folder that a guest's relative paths start from: the scenario file's.
+  std::filesystem::path scenario_dir() const {
+    std::filesystem::path dir = std::filesystem::path(file_).parent_path();
+    return dir.empty() ? std::filesystem::path(".") : dir;
+  }
+
   void parse_guest(pugi::xml_node node) {
     GuestSpec& guest = scenario_.guest;
     guest.location = location(node);
     check_attributes(node, kGuestAttributes);
-    if (auto program = required(node, "program")) {
-      if (has_space(*program)) {
-        report(line_of(node.attribute("program"), node),
-               fmt::format("bad program name '{}' on <guest> (no spaces; arguments go in <arg>)", *program));
+    std::vector<std::string_view> forms;
+    for (const char* form : {"program", "source", "binary", "command"}) {
+      if (node.attribute(form)) {
+        forms.push_back(form);
       }
-      guest.program = *program;
-      std::string_view base = guest.program;
-      if (std::size_t slash = base.rfind('/'); slash != std::string_view::npos) {
-        base.remove_prefix(slash + 1);
-      }
-      guest.comm = std::string(base.substr(0, kTaskCommLength));
     }
+    bool source_children = static_cast<bool>(node.child("source"));
+    if (source_children && !node.attribute("source")) {
+      forms.push_back("source");
+    }
+    if (forms.size() != 1) {
+      report(line_of(node),
+             forms.empty() ? std::string("<guest> needs one of program=, source= (or <source> children), binary= "
+                                         "or command=")
+                           : fmt::format("<guest> has {}: give exactly one of them", fmt::join(forms, ", ")));
+      return;
+    }
+    std::string_view form = forms.front();
+    if (form == "program") {
+      guest.kind = GuestKind::Program;
+      if (auto program = required(node, "program")) {
+        if (has_space(*program)) {
+          report(line_of(node.attribute("program"), node),
+                 fmt::format("bad program name '{}' on <guest> (no spaces; arguments go in <arg>)", *program));
+        }
+        guest.program = *program;
+      }
+    } else if (form == "source") {
+      guest.kind = GuestKind::Source;
+      if (node.attribute("source")) {
+        if (source_children) {
+          report(line_of(node.child("source")), "<guest> has both source= and <source> children: use one");
+        }
+        if (auto source = required(node, "source")) {
+          guest.sources.push_back(scenario_dir() / *source);
+        }
+      }
+      for (pugi::xml_node child : node.children("source")) {
+        std::string text(trim(text_of(child)));
+        if (!text.empty()) {
+          guest.sources.push_back(scenario_dir() / text);
+        }
+      }
+      if (!guest.sources.empty()) {
+        guest.program = guest.sources.front().stem().string();
+      }
+    } else if (form == "binary") {
+      guest.kind = GuestKind::Binary;
+      if (auto binary = required(node, "binary")) {
+        guest.binary = scenario_dir() / *binary;
+        guest.program = guest.binary.filename().string();
+      }
+    } else {
+      guest.kind = GuestKind::Command;
+      if (auto command = required(node, "command")) {
+        guest.command = *command;
+      }
+      guest.program = "sh";
+    }
+    if (pugi::xml_attribute cflags = node.attribute("cflags"); cflags && guest.kind != GuestKind::Source) {
+      report(line_of(cflags, node), "cflags= on <guest> is for source=: kharness only compiles sources");
+    } else if (cflags) {
+      guest.cflags = std::string(trim(cflags.value()));
+    }
+    std::string_view base = guest.program;
+    guest.comm = std::string(base.substr(0, kTaskCommLength));
     if (auto comm = non_empty(node.attribute("comm"), node)) {
       if (comm->size() > kTaskCommLength) {
         report(line_of(node.attribute("comm"), node),
@@ -519,10 +582,55 @@ class ScenarioParser {
       }
       guest.comm = *comm;
     }
-    for_each_child(node, {"arg"}, [&](pugi::xml_node child) {
-      check_attributes(child, {});
-      guest.args.push_back(text_of(child));
+    for_each_child(node, kGuestChildren, [&](pugi::xml_node child) {
+      std::string_view name = child.name();
+      if (name == "arg") {
+        check_attributes(child, {});
+        if (guest.kind == GuestKind::Command) {
+          report(line_of(child), "<arg> in a <guest command=...>: the arguments belong in the command line");
+        }
+        guest.args.push_back(text_of(child));
+      } else if (name == "source") {
+        check_attributes(child, {});
+        if (trim(text_of(child)).empty()) {
+          report(line_of(child), "empty <source> (it holds the path of a C file)");
+        }
+      } else if (name == "file" || name == "dir") {
+        parse_guest_file(child, guest);
+      }
     });
+  }
+
+  // <file src="..." dest="..."/> and <dir dest="..."/>: src inside the scenario's folder, dest an
+  // absolute path of the image that does not climb with "..".
+  void parse_guest_file(pugi::xml_node node, GuestSpec& guest) {
+    bool is_file = std::string_view(node.name()) == "file";
+    check_attributes(node, is_file ? kGuestFileAttributes : kGuestDirAttributes);
+    GuestFile file;
+    file.location = location(node);
+    if (auto dest = required(node, "dest")) {
+      std::filesystem::path path(*dest);
+      bool climbs = std::any_of(path.begin(), path.end(), [](const auto& part) { return part == ".."; });
+      if (!path.is_absolute() || climbs || path.lexically_normal() == "/") {
+        report(line_of(node.attribute("dest"), node),
+               fmt::format("dest '{}' on <{}> must be an absolute path in the guest below / without '..'", *dest,
+                           node.name()));
+      }
+      file.dest = path.lexically_normal().string();
+    }
+    if (is_file) {
+      if (auto src = required(node, "src")) {
+        std::filesystem::path path = std::filesystem::path(*src).lexically_normal();
+        if (path.is_absolute() || path.empty() || *path.begin() == "..") {
+          report(line_of(node.attribute("src"), node),
+                 fmt::format("src '{}' on <file> is outside the scenario's folder (it must be a relative path "
+                             "below {})",
+                             *src, scenario_dir().string()));
+        }
+        file.src = scenario_dir() / path;
+      }
+    }
+    guest.files.push_back(std::move(file));
   }
 
   void parse_breakpoint(pugi::xml_node node, const KernelCondition& when) {
@@ -945,6 +1053,16 @@ class ScenarioParser {
 bool applies_to(const KernelCondition& condition, const KernelVersion& version) {
   return std::all_of(condition.begin(), condition.end(),
                      [&](const KernelVersionRange& range) { return range.contains(version); });
+}
+
+std::string GuestSpec::describe() const {
+  switch (kind) {
+    case GuestKind::Program: return program;
+    case GuestKind::Source: return fmt::format("{} (compiled from {})", program, sources.empty() ? std::string("?") : sources.front().filename().string());
+    case GuestKind::Binary: return binary.string();
+    case GuestKind::Command: return fmt::format("sh -c '{}'", command);
+  }
+  return program;
 }
 
 std::string FrameSelector::to_string() const {

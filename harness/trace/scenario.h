@@ -32,13 +32,34 @@ enum class Scope { Guest, All };
 // How many counted hits of its breakpoint an expectation must hold on.
 enum class Quantifier { Some, Every };
 
-// The static guest program the initramfs runs, and how to recognise its tasks.
-struct GuestSpec {
-  std::string program;            // a name under guest-programs/ (e.g. "mnt_ns_clone")
-  std::vector<std::string> args;  // argv[1..]
-  std::string comm;               // task name of its hits: the `comm` attribute, else the program's
-                                  // file name cut to 15 characters as the kernel does
+// How the guest is given: a program built into kharness (guest-programs/), C sources kharness
+// compiles at run time, a prebuilt static program, or a busybox command line.
+enum class GuestKind { Program, Source, Binary, Command };
+
+// A file of the scenario's folder copied into the image, or (src empty) an empty directory.
+struct GuestFile {
+  std::filesystem::path src;  // resolved: the scenario's folder / the `src` attribute
+  std::string dest;           // an absolute path in the image, without ".."
   std::string location;
+};
+
+// What the initramfs runs as the guest, and how to recognise its tasks.
+struct GuestSpec {
+  GuestKind kind = GuestKind::Program;
+  std::string program;  // Program: a name under guest-programs/ (e.g. "mnt_ns_clone"); Source and
+                        // Binary: the file name it gets in the image's /guest; Command: "sh"
+  std::vector<std::filesystem::path> sources;  // Source: resolved against the scenario's folder
+  std::string cflags;                          // Source: more compiler flags, shell words
+  std::filesystem::path binary;                // Binary: resolved against the scenario's folder
+  std::string command;                         // Command: run by busybox sh -c
+  std::vector<std::string> args;  // argv[1..] (not for Command)
+  std::vector<GuestFile> files;   // <file> and <dir> children, in file order
+  std::string comm;               // task name of its first task: the `comm` attribute, else the
+                                  // program's file name cut to 15 characters as the kernel does
+  std::string location;
+
+  // "mnt_ns_clone", "lab.c (compiled)", "prog", "sh -c '...'": for reports.
+  std::string describe() const;
 };
 
 // An expression gdb evaluates at every counted hit (in frame 0), recorded under `name`.

@@ -42,26 +42,23 @@ TEST(MiQuote, EscapesWhatMiNeeds) {
   }
 }
 
-TEST(GuestCondition, ComparesTheCurrentTasksComm) {
-  EXPECT_EQ(guest_condition("mnt_ns_clone", "$lx_current()"), "$_streq($lx_current()->comm, \"mnt_ns_clone\")");
-  // "hit_loop\0": eight bytes, then the NUL alone in the second word.
-  EXPECT_EQ(guest_condition("hit_loop", "current_task"),
-            "(*(unsigned long long *)(current_task->comm + 0) & 0xffffffffffffffff) == 0x706f6f6c5f746968 && "
-            "(*(unsigned long long *)(current_task->comm + 8) & 0xff) == 0x0");
-  EXPECT_EQ(guest_condition("sh", "pcpu_hot.current_task"),
-            "(*(unsigned long long *)(pcpu_hot.current_task->comm + 0) & 0xffffff) == 0x6873");
+TEST(GuestCondition, ReadsTheMarkThatForkAndExecKeep) {
+  // WHOLE_SECONDS, set by kh-spawn: one read of task_struct.personality, whatever the task's name.
+  EXPECT_EQ(guest_condition("current_task"), "(current_task->personality & 0x2000000) != 0");
+  EXPECT_EQ(guest_condition("pcpu_hot.current_task"), "(pcpu_hot.current_task->personality & 0x2000000) != 0");
+  EXPECT_EQ(guest_condition("$lx_current()"), "($lx_current()->personality & 0x2000000) != 0");
 }
 
-TEST(PlanBreakpoints, GuestScopeGetsTheCommConditionAndAllScopeNone) {
+TEST(PlanBreakpoints, GuestScopeGetsTheMarkConditionAndAllScopeNone) {
   auto scenario = resolved(kScenario);
   auto plan = plan_breakpoints(scenario, "$lx_current()");
   ASSERT_TRUE(plan.ok()) << plan.error().to_string();
   ASSERT_EQ(plan->size(), 3u);
   EXPECT_EQ((*plan)[0].insert_command,
-            "-break-insert -c \"$_streq($lx_current()->comm, \\\"mnt_ns_clone\\\")\" \"copy_mnt_ns\"");
+            "-break-insert -c \"($lx_current()->personality & 0x2000000) != 0\" \"copy_mnt_ns\"");
   EXPECT_EQ((*plan)[1].insert_command, "-break-insert \"do_mount\"");
   EXPECT_EQ((*plan)[1].condition, "");
-  EXPECT_EQ((*plan)[2].condition, "($_streq($lx_current()->comm, \"mnt_ns_clone\")) && (dest_mp != 0)");
+  EXPECT_EQ((*plan)[2].condition, "(($lx_current()->personality & 0x2000000) != 0) && (dest_mp != 0)");
 }
 
 TEST(PlanBreakpoints, TheLabShellsCliBreakpointsCarryTheEnginesConditions) {
