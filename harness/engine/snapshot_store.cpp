@@ -72,7 +72,8 @@ void sleep_poll() { std::this_thread::sleep_for(kPollInterval); }
 
 Status create_snapshot(const vm::VmSpec& spec, const std::filesystem::path& file, Deadline deadline) {
   vm::VmSpec saving = snapshot_vm_spec(spec);
-  saving.gdbstub = false;
+  // Runs at once, with no debugger; the gdbstub stays, unattached, because its listening socket
+  // is how QemuVm::start knows the machine is set up (the first serial byte can take long).
   saving.start_stopped = false;
   const std::filesystem::path temp =
       file.parent_path() / fmt::format("{}{}-{}", kTempPrefix, file.filename().string(), ::getpid());

@@ -33,7 +33,7 @@ Result<std::string> snapshot_key(const vm::VmSpec& spec, std::string_view kernel
 // The file of the snapshot with `key` (it may not exist).
 std::filesystem::path snapshot_file(std::string_view key);
 
-// The snapshot with `key`, created first when missing: boots snapshot_vm_spec(spec) (no gdbstub)
+// The snapshot with `key`, created first when missing: boots snapshot_vm_spec(spec) (no debugger)
 // to KH-WAIT, pauses it, saves its state to a temporary file that is renamed into place once
 // complete, and ends that qemu. Concurrent callers for one key wait for the first (a file lock)
 // and then share its file. Fails (leaving no file and no process) with the boot's or the
