@@ -55,8 +55,11 @@ FUZZ_SECONDS ?= 30
 fuzz: deps
 	tests/fuzz/run-fuzz.sh $(FUZZ_SECONDS)
 
-bench: build
-	@cmake --build $(BUILD_DIR) --target bench
+# Figures only on stdout: everything cmake and make say goes to stderr.
+bench:
+	@$(MAKE) --no-print-directory deps configure >&2
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target bench_programs >&2
+	@while read -r program args; do $$program $$args < /dev/null || exit 1; done < $(BUILD_DIR)/bench/programs.txt
 
 # The kernel: KERNEL_SOURCE / KERNEL_TARBALL / KERNEL_VERSION, else a cached 4.19, else 4.19 from
 # kernel.org, else Debian's linux-source-6.1 (kharness says so).

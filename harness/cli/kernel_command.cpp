@@ -7,6 +7,7 @@
 #include "cli/cli_support.h"
 #include "cli/commands.h"
 #include "cli/kernel_options.h"
+#include "engine/snapshot_store.h"
 #include "kernel/kernel.h"
 
 namespace kh::cli {
@@ -54,7 +55,13 @@ int run_clean(const std::string& key, bool all) {
       print_error(freed.error());
       return exit_code_for(freed.error());
     }
-    fmt::print(stderr, "kharness: removed the kernel cache ({} freed)\n", human_size(*freed));
+    auto snapshots = engine::remove_all_snapshots();
+    if (!snapshots) {
+      print_error(snapshots.error());
+      return exit_code_for(snapshots.error());
+    }
+    fmt::print(stderr, "kharness: removed the kernel cache and its snapshots ({} freed)\n",
+               human_size(*freed + *snapshots));
     return kExitPass;
   }
   auto removed = kernel::remove_kernel(key);
@@ -62,8 +69,9 @@ int run_clean(const std::string& key, bool all) {
     print_error(removed.error());
     return exit_code_for(removed.error());
   }
-  fmt::print(stderr, "kharness: removed kernel {} ({})\n", removed->key,
-             removed->release.empty() ? "not ready" : removed->release);
+  const std::uintmax_t snapshots = engine::remove_snapshots_of(removed->key);
+  fmt::print(stderr, "kharness: removed kernel {} ({}) and {} of its snapshots\n", removed->key,
+             removed->release.empty() ? "not ready" : removed->release, human_size(snapshots));
   return kExitPass;
 }
 

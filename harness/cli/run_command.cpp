@@ -38,6 +38,7 @@ struct RunArguments {
   std::string golden_file;
   std::string prefer_kernel;
   bool verbose = false;
+  bool no_snapshot = false;
 };
 
 // Bad output paths are bad input: found before anything is built or booted.
@@ -91,6 +92,7 @@ int run_scenarios(const RunArguments& args) {
   options.gdb_transcript = args.gdb_log;
   options.gdb_path = args.gdb;
   options.progress = args.verbose;
+  options.no_snapshot = args.no_snapshot;
 
   const report::TerminalStyle style = report::terminal_style_for(
       stdout, args.verbose ? report::Verbosity::Verbose : report::Verbosity::Normal);
@@ -183,6 +185,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
   run->add_option("--golden", args->golden_file, "Compare the trace with this golden (see kharness matrix --golden)");
   run->add_option("--prefer-kernel", args->prefer_kernel,
                   "Without a kernel option: use a cached X.Y build, else download X.Y, else the default kernel");
+  run->add_flag("--no-snapshot", args->no_snapshot,
+                "Boot every guest from power-on instead of restoring the saved machine at its wait point");
   run->add_flag("-v,--verbose", args->verbose, "Show phase timings as they happen and raw gdb values");
   run->callback([args, &exit_code]() { exit_code = run_scenarios(*args); });
 }

@@ -34,6 +34,8 @@ struct RunOptions {
   std::filesystem::path gdb_transcript;  // every MI line in and out, for debugging
   std::string gdb_path = "gdb";          // the debugger to run
   bool progress = false;                 // one line per phase on stderr
+  // Boot from power-on even when a snapshot could be restored (engine/snapshot_store.h).
+  bool no_snapshot = false;
   // One-line notices for people (the preferred kernel could not be had, ...); none when empty.
   std::function<void(std::string_view)> notice;
 };

@@ -4,8 +4,10 @@
 
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 #include <string_view>
+#include <system_error>
 #include <utility>
 
 #include "common/deadline.h"
@@ -13,6 +15,7 @@
 #include "engine/guest_protocol.h"
 #include "engine/hit_loop.h"
 #include "engine/run_outcome.h"
+#include "engine/snapshot_store.h"
 #include "mi/mi_session.h"
 #include "trace/expectation.h"
 #include "vm/qemu_vm.h"
@@ -36,6 +39,8 @@ constexpr milliseconds kLostTargetGrace{3'000};
 // What a hang's evidence may cost after the deadline: interrupt, backtrace, lx-ps, lx-dmesg.
 constexpr milliseconds kHangEvidenceBudget{4'000};
 constexpr std::size_t kDmesgTailLines = 20;
+// Booting to the wait point and saving the machine: a boot (2-3 s under TCG) and a 20 MB write.
+constexpr milliseconds kSnapshotCreateTimeout{120'000};
 
 milliseconds remaining(Deadline deadline) {
   if (deadline.is_never()) {
@@ -184,19 +189,89 @@ class TraceRun {
   }
 
   Status start_vm() {
-    KH_ASSIGN_OR_RETURN(vm::QemuVm vm, vm::QemuVm::start(run_.vm));
-    vm_.emplace(std::move(vm));
+    if (snapshot_wanted()) {
+      KH_TRY(start_restored_vm());
+    }
+    if (!vm_) {
+      KH_ASSIGN_OR_RETURN(vm::QemuVm vm, vm::QemuVm::start(run_.vm));
+      vm_.emplace(std::move(vm));
+    }
     auto connected =
         gdb_->command(fmt::format("-target-select remote {}", vm_->gdb_socket().string()), command_deadline());
     if (!connected.ok()) {
       return vm_failure_or(std::move(connected).error().wrap("gdb could not attach to qemu's gdbstub"));
     }
-    // Attaching reports the CPU stopped at the reset vector: that stop is not one of ours.
+    // Attaching reports the CPU stopped (at the reset vector, or where the snapshot was saved):
+    // that stop is not one of ours.
     (void)gdb_->take_async_records();
     if (run_.accel == vm::Accel::Kvm) {
       if (Status inserted = hit_loop_->run_to_start_kernel_and_insert(run_.kernel.vmlinux); !inserted.ok()) {
         return vm_failure_or(std::move(inserted).error());
       }
+    }
+    return {};
+  }
+
+  // A snapshot holds a guest at its wait point, after boot: breakpoints that must see the boot
+  // (scope="all") need a power-on run. Only TCG: under KVM breakpoints go in at start_kernel.
+  bool snapshot_wanted() const {
+    if (options_.no_snapshot || run_.accel != vm::Accel::Tcg) {
+      return false;
+    }
+    for (const PlannedBreakpoint& planned : run_.plan) {
+      if (planned.spec != nullptr && planned.spec->scope == trace::Scope::All) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // Starts vm_ from the snapshot of this run's machine, saving it first when there is none. A
+  // snapshot never fails a run: on any error but Ctrl-C this says why and leaves vm_ empty, and
+  // the run boots from power-on; a snapshot qemu will not load is deleted.
+  Status start_restored_vm() {
+    auto key = snapshot_key(run_.vm, run_.kernel.key);
+    if (!key.ok()) {
+      return snapshot_unusable(std::move(key).error());
+    }
+    std::filesystem::path file = snapshot_file(*key);
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec)) {
+      auto made = ensure_snapshot(run_.vm, *key, deadline_.min(Deadline::in(kSnapshotCreateTimeout)));
+      if (!made.ok()) {
+        return snapshot_unusable(std::move(made).error());
+      }
+      file = *made;
+      mark_phase("snapshot");
+    }
+    vm::VmSpec spec = snapshot_vm_spec(run_.vm);
+    spec.incoming = file;
+    auto started = vm::QemuVm::start(spec);
+    if (!started.ok()) {
+      discard_snapshot(file);
+      return snapshot_unusable(std::move(started).error());
+    }
+    vm_.emplace(std::move(*started));
+    if (Status loaded = wait_for_restore(*vm_, command_deadline()); !loaded.ok()) {
+      vm_->terminate();
+      vm_.reset();
+      if (loaded.error().kind != ErrorKind::Interrupted) {
+        discard_snapshot(file);
+      }
+      return snapshot_unusable(std::move(loaded).error());
+    }
+    restored_ = true;
+    mark_phase("restore");
+    return {};
+  }
+
+  // Ctrl-C ends the run; any other snapshot error is a notice, and the run boots instead.
+  Status snapshot_unusable(Error error) {
+    if (error.kind == ErrorKind::Interrupted) {
+      return error;
+    }
+    if (options_.notice) {
+      options_.notice(fmt::format("booting from power-on: no usable snapshot ({})", error.message));
     }
     return {};
   }
@@ -207,6 +282,12 @@ class TraceRun {
     vm_started_ = Clock::now();
     if (Status resumed = hit_loop_->resume(); !resumed.ok()) {
       return vm_failure_or(std::move(resumed).error());
+    }
+    if (restored_) {
+      // The restored guest waits at its wait point for this line.
+      if (Status go = vm_->send_go(); !go.ok()) {
+        return vm_failure_or(std::move(go).error());
+      }
     }
     GuestPhase phase = GuestPhase::Boot;
     std::optional<Deadline> poweroff_deadline;
@@ -273,14 +354,14 @@ class TraceRun {
     return {};
   }
 
-  // Reads the console and marks the end of each phase passed since the last look: "boot" ends at
-  // KH-START (the guest runs), "guest" at KH-EXIT.
+  // Reads the console and marks the end of each phase passed since the last look: "boot" (from
+  // power-on; "resume" from the go line in a restored run) ends at KH-START, "guest" at KH-EXIT.
   GuestPhase update_phase(GuestPhase previous) {
     vm_->consume_events();
     protocol_.update(vm_->serial_text(), !vm_->running());
     const GuestPhase now = protocol_.phase();
     if (previous < GuestPhase::GuestExit && now >= GuestPhase::GuestExit) {
-      mark_phase("boot");
+      mark_phase(restored_ ? "resume" : "boot");
     }
     if (previous < GuestPhase::Poweroff && now == GuestPhase::Poweroff) {
       mark_phase("guest");
@@ -435,6 +516,7 @@ class TraceRun {
   Clock::time_point phase_started_ = Clock::now();
   Clock::time_point deadline_started_ = Clock::now();
   Clock::time_point vm_started_ = Clock::now();
+  bool restored_ = false;  // vm_ came from a snapshot: no boot, and it waits for the go line
   Deadline deadline_ = Deadline::never();
   PreparedRun run_;
   GuestProtocol protocol_;

@@ -3,8 +3,11 @@
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdlib>
@@ -14,6 +17,7 @@
 #include <system_error>
 #include <utility>
 
+#include "vm/qmp_client.h"
 #include "vm/unix_listener.h"
 
 namespace kh::vm {
@@ -25,6 +29,10 @@ constexpr std::size_t kRunDirNameLength = 9;
 constexpr std::string_view kGdbSocketName = "gdb.sock";
 constexpr std::string_view kSerialLogName = "serial.log";
 constexpr std::string_view kQemuLogName = "qemu.log";
+constexpr std::string_view kQmpSocketName = "qmp.sock";
+constexpr std::string_view kGoSocketName = "go.sock";
+// What the init's `read -r go < /dev/ttyS1` waits for.
+constexpr std::string_view kGoLine = "go\n";
 // qemu exits within milliseconds of SIGTERM; the SIGKILL after this is for a wedged one.
 constexpr std::chrono::milliseconds kTerminateGrace{1000};
 // How many lines of each log an error carries as evidence.
@@ -144,6 +152,18 @@ Result<std::vector<std::string>> qemu_argv(const VmSpec& spec, const std::filesy
   if (spec.gdbstub) {
     argv.insert(argv.end(), {"-gdb", "unix:" + socket + ",server,nowait"});
   }
+  if (spec.qmp) {
+    argv.insert(argv.end(), {"-qmp", "unix:" + (run_dir / std::string(kQmpSocketName)).string() + ",server=on,wait=off"});
+  }
+  if (spec.go_port) {
+    argv.insert(argv.end(), {"-chardev",
+                             "socket,id=khgo,path=" + (run_dir / std::string(kGoSocketName)).string() +
+                                 ",server=on,wait=off",
+                             "-device", "isa-serial,chardev=khgo"});
+  }
+  if (!spec.incoming.empty()) {
+    argv.insert(argv.end(), {"-incoming", "exec:cat " + shell_quote(spec.incoming.string())});
+  }
   return argv;
 }
 
@@ -151,6 +171,9 @@ Result<QemuVm> QemuVm::start(const VmSpec& spec) {
   KH_TRY(check_file(spec.kernel, "kernel"));
   if (!spec.initrd.empty()) {
     KH_TRY(check_file(spec.initrd, "initrd"));
+  }
+  if (!spec.incoming.empty()) {
+    KH_TRY(check_file(spec.incoming, "saved machine state"));
   }
   const std::filesystem::path parent = spec.work_parent.empty() ? default_work_parent() : spec.work_parent;
   // Validates the spec before anything is created; the real argv follows once the dir exists.
@@ -163,6 +186,12 @@ Result<QemuVm> QemuVm::start(const VmSpec& spec) {
   KH_ASSIGN_OR_RETURN(std::vector<std::string> argv, qemu_argv(spec, run_dir));
   if (spec.gdbstub) {
     vm.gdb_socket_ = socket_path_in(run_dir);
+  }
+  if (spec.qmp) {
+    vm.qmp_socket_ = run_dir / std::string(kQmpSocketName);
+  }
+  if (spec.go_port) {
+    vm.go_socket_ = run_dir / std::string(kGoSocketName);
   }
   vm.qemu_log_ = run_dir / std::string(kQemuLogName);
 
@@ -210,6 +239,9 @@ QemuVm& QemuVm::operator=(QemuVm&& other) noexcept {
     child_ = std::move(other.child_);
     run_dir_ = std::move(other.run_dir_);
     gdb_socket_ = std::move(other.gdb_socket_);
+    qmp_socket_ = std::move(other.qmp_socket_);
+    go_socket_ = std::move(other.go_socket_);
+    go_fd_ = std::move(other.go_fd_);
     qemu_log_ = std::move(other.qemu_log_);
     serial_fd_ = std::move(other.serial_fd_);
     inotify_ = std::move(other.inotify_);
@@ -266,6 +298,26 @@ Result<void> QemuVm::wait_until_ready(const VmSpec& spec) {
       return error;
     }
   }
+}
+
+Result<void> QemuVm::send_go() {
+  if (go_socket_.empty()) {
+    return make_error(ErrorKind::Config, "this VM was started without a go port");
+  }
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  const std::string path = go_socket_.string();
+  std::memcpy(address.sun_path, path.c_str(), std::min(path.size() + 1, sizeof(address.sun_path) - 1));
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid() || ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
+    return make_error(ErrorKind::Io, "cannot connect to the guest's go port {}: {}", path, std::strerror(errno));
+  }
+  if (::send(fd.get(), kGoLine.data(), kGoLine.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(kGoLine.size())) {
+    return make_error(ErrorKind::Io, "cannot write to the guest's go port: {}", std::strerror(errno));
+  }
+  // Kept open: the guest's echo goes somewhere, and a closed connection could drop unread input.
+  go_fd_ = std::move(fd);
+  return {};
 }
 
 Error QemuVm::startup_failure() {
@@ -420,6 +472,7 @@ void QemuVm::terminate() {
   if (run_dir_ && !run_dir_->path().empty()) {
     final_qemu_log_ = last_lines(read_lines(qemu_log_), kEvidenceQemuLines * 5);
   }
+  go_fd_.reset();
   events_.reset();
   inotify_.reset();
   serial_fd_.reset();

@@ -43,6 +43,14 @@ struct VmSpec {
   Accel accel = Accel::Tcg;  // must be resolved (Kvm or Tcg, see resolve_accel) before start()
   bool gdbstub = true;       // -gdb unix:<private dir>/gdb.sock,server,nowait
   bool start_stopped = true;  // -S: the CPUs wait for gdb's continue (needs the gdbstub)
+  // QMP monitor on <private dir>/qmp.sock (pause, save and restore the machine: QmpClient).
+  bool qmp = false;
+  // A second serial port (ttyS1 in the guest) on <private dir>/go.sock: send_go() writes the line
+  // the init waits for when the kernel command line has kh.wait=1.
+  bool go_port = false;
+  // A saved machine state to start from (-incoming "exec:cat FILE"): the guest resumes where the
+  // state was saved instead of booting. The rest of the spec must match the saving VM's.
+  std::filesystem::path incoming;
   std::filesystem::path qemu = "qemu-system-x86_64";
   std::filesystem::path work_parent;  // parent of the private dir; empty: $TMPDIR, else /tmp
   // How long qemu may take to set up the machine (its gdb socket, or its first serial byte).
@@ -75,6 +83,11 @@ class QemuVm {
 
   // The gdbstub's socket, for `-target-select remote <path>`.
   const std::filesystem::path& gdb_socket() const { return gdb_socket_; }
+  // The QMP monitor's socket (empty without VmSpec::qmp).
+  const std::filesystem::path& qmp_socket() const { return qmp_socket_; }
+  // Writes the go line to the guest's control port (VmSpec::go_port) and keeps the connection
+  // open until terminate(). ErrorKind::Config without a go port, Io when qemu does not accept.
+  Result<void> send_go();
   // The private directory (empty after terminate()).
   const std::filesystem::path& run_dir() const;
   // Returns once the gdb socket exists and listens (already true after start()). ErrorKind::Config
@@ -125,6 +138,9 @@ class QemuVm {
   std::optional<ChildProcess> child_;
   std::optional<TempDir> run_dir_;
   std::filesystem::path gdb_socket_;
+  std::filesystem::path qmp_socket_;
+  std::filesystem::path go_socket_;
+  UniqueFd go_fd_;
   std::filesystem::path qemu_log_;
   UniqueFd serial_fd_;
   UniqueFd inotify_;

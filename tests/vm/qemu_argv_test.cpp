@@ -113,6 +113,26 @@ struct BadSpecCase {
   std::string_view message_part;
 };
 
+TEST(QemuArgvTest, SnapshotVmHasQmpGoPortAndIncomingState) {
+  VmSpec spec = base_spec();
+  auto plain = qemu_argv(spec, "/tmp/kh-abc123");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(contains(*plain, "-qmp"));
+  EXPECT_FALSE(contains(*plain, "-chardev"));
+  EXPECT_FALSE(contains(*plain, "-incoming"));
+
+  spec.qmp = true;
+  spec.go_port = true;
+  spec.incoming = "/cache/snapshots/it's.state";
+  auto argv = qemu_argv(spec, "/tmp/kh-abc123");
+  ASSERT_TRUE(argv.ok());
+  EXPECT_EQ(value_of(*argv, "-qmp"), "unix:/tmp/kh-abc123/qmp.sock,server=on,wait=off");
+  EXPECT_EQ(value_of(*argv, "-chardev"), "socket,id=khgo,path=/tmp/kh-abc123/go.sock,server=on,wait=off");
+  EXPECT_EQ(value_of(*argv, "-device"), "isa-serial,chardev=khgo");
+  // qemu runs exec: through /bin/sh: the path is one quoted word.
+  EXPECT_EQ(value_of(*argv, "-incoming"), "exec:cat '/cache/snapshots/it'\\''s.state'");
+}
+
 TEST(QemuArgvTest, RejectsUnusableSpecs) {
   auto with = [](auto change) {
     VmSpec spec = base_spec();
