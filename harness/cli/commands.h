@@ -12,5 +12,6 @@ void add_run_command(CLI::App& app, int& exit_code);
 void add_shell_command(CLI::App& app, int& exit_code);
 void add_diff_command(CLI::App& app, int& exit_code);
 void add_matrix_command(CLI::App& app, int& exit_code);
+void add_bisect_command(CLI::App& app, int& exit_code);
 
 }  // namespace kh::cli

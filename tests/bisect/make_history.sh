@@ -1,0 +1,60 @@
+#!/bin/sh
+# Builds the small kernel history the bisect tests run on, once: Debian's linux-source-6.1 as one
+# commit, then six commits touching fs/namespace.c. Prints the repository's path.
+#
+#   base      the tree as Debian ships it                 (good)
+#   c1        a comment                                   (good)
+#   c2        a syntax error: the kernel does not build    (skipped)
+#   c3        the error fixed                             (good)
+#   c4        do_loopback renamed do_loopback_bisect       (the first bad commit)
+#   c5        a comment                                   (bad)
+#
+# Usage: make_history.sh CACHE_DIR [TARBALL]; the history lives in CACHE_DIR/repo. Re-running it
+# reuses a complete history (tag kh-bisect-complete) and rebuilds an incomplete one.
+set -eu
+cache=$1
+tarball=${2:-/usr/src/linux-source-6.1.tar.xz}
+repo=$cache/repo
+mkdir -p "$cache"
+if git -C "$repo" rev-parse -q --verify refs/tags/kh-bisect-complete >/dev/null 2>&1; then
+  echo "$repo"
+  exit 0
+fi
+if [ ! -f "$tarball" ]; then
+  echo "make_history.sh: $tarball is missing (apt-get install linux-source-6.1)" >&2
+  exit 1
+fi
+rm -rf "$repo" "$repo.tmp"
+mkdir -p "$repo.tmp"
+tar -xf "$tarball" -C "$repo.tmp" --strip-components=1
+cd "$repo.tmp"
+# Debian's packaging leaves a top-level .gitignore that ignores everything (`/*`).
+rm -f .gitignore
+git init -q
+git config user.name "Bisect Test"
+git config user.email "bisect@example.invalid"
+git config gc.auto 0
+export GIT_AUTHOR_DATE="2024-01-01T00:00:00Z" GIT_COMMITTER_DATE="2024-01-01T00:00:00Z"
+git add -f .
+git commit -q -m "base: Debian linux-source-6.1"
+git tag kh-bisect-base
+
+commit() {
+  GIT_AUTHOR_DATE="2024-01-0$1T00:00:00Z" GIT_COMMITTER_DATE="2024-01-0$1T00:00:00Z" \
+    git commit -q -a -m "$2"
+  git tag "$3"
+}
+printf '\n/* bisect test: a harmless comment */\n' >> fs/namespace.c
+commit 2 "namespace: a harmless comment" kh-bisect-c1
+printf '\nint kh_bisect_broken = ;\n' >> fs/namespace.c
+commit 3 "namespace: a commit that does not build" kh-bisect-c2
+sed -i 's/^int kh_bisect_broken = ;$/\/* the syntax error is gone *\//' fs/namespace.c
+commit 4 "namespace: fix the build" kh-bisect-c3
+sed -i 's/\bdo_loopback\b/do_loopback_bisect/g' fs/namespace.c
+commit 5 "namespace: rename do_loopback" kh-bisect-c4
+printf '\n/* bisect test: another comment */\n' >> fs/namespace.c
+commit 6 "namespace: another comment" kh-bisect-c5
+git tag kh-bisect-complete
+cd /
+mv "$repo.tmp" "$repo"
+echo "$repo"
