@@ -27,6 +27,8 @@ void write(const std::filesystem::path& file, const std::string& text) {
   std::ofstream(file) << text;
 }
 
+std::string text_of(const Result<std::string>& result) { return result.ok() ? *result : std::string(); }
+
 std::string makefile(int version, int patchlevel) {
   return "VERSION = " + std::to_string(version) + "\nPATCHLEVEL = " + std::to_string(patchlevel) +
          "\nSUBLEVEL = 0\nEXTRAVERSION =\n";
@@ -150,17 +152,17 @@ TEST_F(BisectInputTest, APrivateWorktreeLeavesTheUsersCheckoutAlone) {
   auto worktree = kernel::PrivateWorktree::ensure(*tree, dir_->path() / "wt", *one);
   ASSERT_TRUE(worktree.ok()) << worktree.error().message;
   ASSERT_TRUE(worktree->checkout(*three).ok());
-  EXPECT_EQ(worktree->head().value_or(""), *three);
+  EXPECT_EQ(text_of(worktree->head()), *three);
   EXPECT_TRUE(std::filesystem::exists(dir_->path() / "wt" / "file"));
   ASSERT_TRUE(worktree->checkout(*one).ok());
   EXPECT_FALSE(std::filesystem::exists(dir_->path() / "wt" / "file"));
-  EXPECT_EQ(tree->resolve("HEAD").value_or(""), *head_before);
+  EXPECT_EQ(text_of(tree->resolve("HEAD")), *head_before);
   auto branch = tree->git({"symbolic-ref", "HEAD"});
-  EXPECT_EQ(branch.value_or(""), "refs/heads/main\n");
+  EXPECT_EQ(text_of(branch), "refs/heads/main\n");
   // Opening it again reuses it.
   auto again = kernel::PrivateWorktree::ensure(*tree, dir_->path() / "wt", *three);
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(again->head().value_or(""), *one);
+  EXPECT_EQ(text_of(again->head()), *one);
 }
 
 }  // namespace
