@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   kh::cli::add_diff_command(app, exit_code);
   kh::cli::add_matrix_command(app, exit_code);
   kh::cli::add_record_command(app, exit_code);
+  kh::cli::add_bisect_command(app, exit_code);
   // CLI11 would only say "A subcommand is required" for a mistyped command: name it.
   std::string known;
   bool is_known = false;

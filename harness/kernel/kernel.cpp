@@ -13,11 +13,10 @@
 #include "kernel/kernel_builder.h"
 #include "kernel/kernel_cache.h"
 #include "kernel/kernel_source.h"
+#include "kernel/request_inputs.h"
 
 namespace kh::kernel {
-namespace {
 
-// The compiler kbuild will use (CC=gcc, CROSS_COMPILE empty): part of the cache key.
 Result<std::string> compiler_identity() {
   ChildSpec spec;
   spec.argv = {"gcc", "--version"};
@@ -39,14 +38,6 @@ std::string utc_now() {
   return text;
 }
 
-// The fragments of a request: base.config, every per-version fragment (the key covers them
-// all, so that no version has to be known before a cache hit), and the request's own.
-struct RequestFragments {
-  ConfigFragment base;
-  std::vector<ConfigFragment> per_version;
-  std::vector<ConfigFragment> extra;
-};
-
 Result<RequestFragments> read_request_fragments(const KernelRequest& request) {
   const std::filesystem::path dir = kh::data_dir() / "kernel-configs";
   RequestFragments fragments;
@@ -65,6 +56,8 @@ Result<RequestFragments> read_request_fragments(const KernelRequest& request) {
   }
   return fragments;
 }
+
+namespace {
 
 void keep_failed_log(const KernelCache& cache, const std::string& key, const BuildLog& log, Error& error) {
   std::error_code ec;

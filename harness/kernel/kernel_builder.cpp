@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/child_process.h"
+#include "common/file_io.h"
 #include "common/unique_fd.h"
 #include "kernel/gdb_scripts_fixup.h"
 
@@ -29,7 +30,7 @@ ChildSpec make_command(const BuildInputs& inputs, std::vector<std::string> targe
   spec.argv = {"make",
                "-C",
                inputs.source.path.string(),
-               "O=" + (inputs.work_dir / "obj").string(),
+               "O=" + inputs.obj_dir().string(),
                std::string("ARCH=") + kKernelArch,
                "CROSS_COMPILE="};
   spec.argv.insert(spec.argv.end(), targets.begin(), targets.end());
@@ -50,7 +51,7 @@ Result<std::vector<ConfigEntry>> read_config(const std::filesystem::path& path) 
 
 Status verify_final_config(const BuildInputs& inputs, BuildLog& log) {
   KH_ASSIGN_OR_RETURN(std::vector<ConfigEntry> final_config,
-                      read_config(inputs.work_dir / "obj" / ".config"));
+                      read_config(inputs.obj_dir() / ".config"));
   std::vector<ConfigEntry> wanted = merge_fragments(inputs.fragments);
   // Scanning every Kconfig file takes a moment: only done when an option is missing.
   std::optional<std::vector<std::string>> symbols;
@@ -145,7 +146,7 @@ Status copy_into_entry(const std::filesystem::path& from, const std::filesystem:
 // scripts/gdb next to itself on Python's path, so that layout is kept.
 Result<std::filesystem::path> stage_gdb_scripts(const BuildInputs& inputs,
                                                 const std::filesystem::path& entry) {
-  const std::filesystem::path obj = inputs.work_dir / "obj";
+  const std::filesystem::path obj = inputs.obj_dir();
   std::error_code ec;
   if (!std::filesystem::exists(obj / "scripts" / "gdb" / "linux" / "constants.py", ec)) {
     return std::filesystem::path();
@@ -157,6 +158,25 @@ Result<std::filesystem::path> stage_gdb_scripts(const BuildInputs& inputs,
   KH_TRY(copy_into_entry(inputs.source.path / "scripts" / "gdb" / "vmlinux-gdb.py", loader));
   KH_TRY(fix_up_gdb_scripts(entry));
   return loader;
+}
+
+// tinyconfig, the fragments merged, olddefconfig: a fresh .config in `obj`.
+Status configure(const BuildInputs& inputs, const std::filesystem::path& obj, BuildLog& log,
+                 BuildProgress& progress) {
+  progress.set_phase("configuring");
+  KH_TRY(log.run("tinyconfig", make_command(inputs, {"tinyconfig"})));
+  ChildSpec merge;
+  merge.argv = {"sh",         (inputs.source.path / "scripts" / "kconfig" / "merge_config.sh").string(),
+                "-m",         "-O",
+                obj.string(), (obj / ".config").string()};
+  for (const auto& fragment : inputs.fragments) {
+    merge.argv.push_back(std::filesystem::absolute(fragment.path).string());
+  }
+  // merge_config.sh writes its temporary files into the current directory.
+  merge.cwd = obj;
+  merge.env = {{"KCONFIG_CONFIG", ".config"}, {"LC_ALL", "C"}};
+  KH_TRY(log.run("merge fragments", merge));
+  return log.run("olddefconfig", make_command(inputs, {"olddefconfig"}));
 }
 
 }  // namespace
@@ -216,7 +236,7 @@ int default_build_jobs() {
 }
 
 Result<KernelBuild> build_kernel(const BuildInputs& inputs, BuildLog& log, BuildProgress& progress) {
-  const std::filesystem::path obj = inputs.work_dir / "obj";
+  const std::filesystem::path obj = inputs.obj_dir();
   const std::filesystem::path entry = inputs.work_dir / "entry";
   std::error_code ec;
   std::filesystem::create_directories(obj, ec);
@@ -225,22 +245,28 @@ Result<KernelBuild> build_kernel(const BuildInputs& inputs, BuildLog& log, Build
     return make_error(ErrorKind::Io, "cannot create {}: {}", inputs.work_dir.string(), ec.message());
   }
 
-  progress.set_phase("configuring");
-  KH_TRY(log.run("tinyconfig", make_command(inputs, {"tinyconfig"})));
-  ChildSpec merge;
-  merge.argv = {"sh",         (inputs.source.path / "scripts" / "kconfig" / "merge_config.sh").string(),
-                "-m",         "-O",
-                obj.string(), (obj / ".config").string()};
+  // A persistent folder remembers the fragments it was configured with: configuring it again
+  // would make kbuild re-check every object, and a failed configuration must not look like a
+  // finished one (the stamp goes first and comes back last).
+  const std::filesystem::path stamp = obj / ".kharness-fragments";
+  std::string fragments_text;
   for (const auto& fragment : inputs.fragments) {
-    merge.argv.push_back(std::filesystem::absolute(fragment.path).string());
+    fragments_text += fmt::format("{}\n{}\n", fragment.text.size(), fragment.text);
   }
-  // merge_config.sh writes its temporary files into the current directory.
-  merge.cwd = obj;
-  merge.env = {{"KCONFIG_CONFIG", ".config"}, {"LC_ALL", "C"}};
-  KH_TRY(log.run("merge fragments", merge));
-  KH_TRY(log.run("olddefconfig", make_command(inputs, {"olddefconfig"})));
+  auto stamped = read_file(stamp);
+  const bool configured = !inputs.persistent_obj.empty() && std::filesystem::exists(obj / ".config", ec) &&
+                          stamped.ok() && *stamped == fragments_text;
+  if (configured) {
+    log.note("configure: " + obj.string() + " is configured with these fragments already");
+  } else {
+    std::filesystem::remove(stamp, ec);
+    KH_TRY(configure(inputs, obj, log, progress));
+  }
   progress.set_phase("verifying .config");
   KH_TRY(verify_final_config(inputs, log));
+  if (!configured && !inputs.persistent_obj.empty()) {
+    KH_TRY(write_file_atomically(stamp, fragments_text));
+  }
 
   progress.set_phase("compiling");
   std::vector<std::string> targets = {fmt::format("-j{}", inputs.jobs), "bzImage"};
@@ -259,8 +285,11 @@ Result<KernelBuild> build_kernel(const BuildInputs& inputs, BuildLog& log, Build
   build.vmlinux = entry / "vmlinux";
   build.bzimage = entry / "bzImage";
   build.config = entry / "config";
-  KH_TRY(move_file(obj / "vmlinux", build.vmlinux));
-  KH_TRY(move_file(obj / "arch" / "x86" / "boot" / "bzImage", build.bzimage));
+  // A persistent folder keeps its vmlinux: without it the next build would link again even when
+  // nothing changed.
+  auto take = inputs.persistent_obj.empty() ? move_file : copy_into_entry;
+  KH_TRY(take(obj / "vmlinux", build.vmlinux));
+  KH_TRY(take(obj / "arch" / "x86" / "boot" / "bzImage", build.bzimage));
   KH_TRY(copy_into_entry(obj / ".config", build.config));
   if (std::filesystem::exists(obj / "System.map", ec)) {
     KH_TRY(copy_into_entry(obj / "System.map", entry / "System.map"));

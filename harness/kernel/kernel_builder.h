@@ -25,9 +25,17 @@ struct BuildInputs {
   std::vector<ConfigFragment> fragments;  // in merge order: base, per-version, the request's
   std::filesystem::path work_dir;         // an empty folder on the cache's file system: obj/ and entry/
   int jobs = 1;
+  // Empty: the objects go to work_dir/obj and are thrown away. Else a build folder kept across
+  // builds (git bisect steps of one tree): configured again only when the fragments changed, its
+  // objects reused so that a build recompiles only what changed, its results copied, not moved.
+  std::filesystem::path persistent_obj;
+
+  // Where the objects go: persistent_obj, else work_dir/obj.
+  std::filesystem::path obj_dir() const { return persistent_obj.empty() ? work_dir / "obj" : persistent_obj; }
 };
 
-// Configures, verifies and builds; stages the results in work_dir/entry (vmlinux, bzImage, config,
+// Configures (unless inputs.persistent_obj is configured with the same fragments), verifies and
+// builds; stages the results in work_dir/entry (vmlinux, bzImage, config,
 // System.map, vmlinux-gdb.py with a dereferenced copy of scripts/gdb) and returns the build with
 // paths inside that folder; the caller adds meta.json and publishes it. Errors: ErrorKind::Config
 // listing the fragment lines the final .config does not honour, ErrorKind::Build for a failing
