@@ -189,12 +189,16 @@ void add_matrix_command(CLI::App& app, int& exit_code) {
       "matrix", "Run scenarios on several kernels (each kernel option is one column), in parallel");
   sub->add_option("scenario", args->scenarios, "Scenario files (XML)")->check(CLI::ExistingFile);
   sub->add_option("--kernel-package", args->packages, "A column: Debian's kernel source package (repeatable)")
-      ->option_text("NAME");
-  sub->add_option("--kernel-source", args->sources, "A column: a kernel tree (repeatable)")->option_text("DIR");
+      ->option_text("NAME")
+      ->allow_extra_args(false);
+  sub->add_option("--kernel-source", args->sources, "A column: a kernel tree (repeatable)")->option_text("DIR")
+      ->allow_extra_args(false);
   sub->add_option("--kernel-tarball", args->tarballs, "A column: a linux-X.Y.Z.tar.{xz,gz} (repeatable)")
-      ->option_text("FILE");
+      ->option_text("FILE")
+      ->allow_extra_args(false);
   sub->add_option("--kernel-version", args->versions, "A column: linux X.Y.Z from kernel.org (repeatable)")
-      ->option_text("X.Y.Z");
+      ->option_text("X.Y.Z")
+      ->allow_extra_args(false);
   sub->add_option("--config", args->fragments, "An extra Kconfig fragment for every column (repeatable)")
       ->option_text("FRAGMENT")
       ->allow_extra_args(false);

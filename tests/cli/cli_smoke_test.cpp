@@ -65,5 +65,13 @@ TEST(CliSmoke, AMalformedScenarioIsAnErrorWithFileAndLine) {
   EXPECT_NE(out.output.find("fuction"), std::string::npos) << out.output;
 }
 
+TEST(CliSmoke, MatrixKernelOptionsTakeOneValueEachSoScenariosMayFollow) {
+  CommandOutput out = kharness({"matrix", "--plan", "--kernel-package", "linux-source-6.1", "--kernel-package",
+                                "linux-source-6.12", KH_SOURCE_DIR "/scenarios/trace-mount.xml"});
+  EXPECT_EQ(out.exit_code, 0) << out.output;
+  EXPECT_NE(out.output.find("\"cell\":\"trace-mount@linux-source-6.1\""), std::string::npos) << out.output;
+  EXPECT_NE(out.output.find("\"cell\":\"trace-mount@linux-source-6.12\""), std::string::npos) << out.output;
+}
+
 }  // namespace
 }  // namespace kh
