@@ -125,7 +125,7 @@ class Stepper {
         return error;
       }
       step.judgement = Judgement::Skip;
-      step.reason = "build failed: " + error.message;
+      step.reason = error.message.starts_with("build failed") ? error.message : "build failed: " + error.message;
       for (const auto& detail : error.details) {
         if (!detail.empty()) {
           step.reason += " (" + detail.substr(0, detail.find('\n')) + ")";
