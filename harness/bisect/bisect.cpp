@@ -117,7 +117,9 @@ class Stepper {
     } else {
       say("  checking out and building");
       KH_TRY(worktree_.checkout(hash));
+      const auto build_started = Clock::now();
       built = kernel::provide_commit_kernel(request);
+      step.build_seconds = std::chrono::duration<double>(Clock::now() - build_started).count();
     }
     if (!built.ok()) {
       Error error = std::move(built).error();
