@@ -117,7 +117,9 @@ class Stepper {
     } else {
       say("  checking out and building");
       KH_TRY(worktree_.checkout(hash));
+      const auto build_started = Clock::now();
       built = kernel::provide_commit_kernel(request);
+      step.build_seconds = std::chrono::duration<double>(Clock::now() - build_started).count();
     }
     if (!built.ok()) {
       Error error = std::move(built).error();
@@ -125,7 +127,7 @@ class Stepper {
         return error;
       }
       step.judgement = Judgement::Skip;
-      step.reason = "build failed: " + error.message;
+      step.reason = error.message.starts_with("build failed") ? error.message : "build failed: " + error.message;
       for (const auto& detail : error.details) {
         if (!detail.empty()) {
           step.reason += " (" + detail.substr(0, detail.find('\n')) + ")";
