@@ -178,7 +178,7 @@ Status measure_trace_mount(const BenchOptions& bench, const kernel::KernelBuild&
 }
 
 // One run of each side of the hit-cost comparison; appends their gaps between consecutive hits.
-Status time_hits_once(const Prepared& prepared, const kernel::KernelBuild& kernel, int round, int rounds,
+Status time_hits_once(const Prepared& prepared, const kernel::KernelBuild& /*kernel*/, int round, int rounds,
                       std::vector<double>& cli_gaps, std::vector<double>& engine_gaps) {
   const int expected = expected_hits(prepared.run.resolved);
   KH_ASSIGN_OR_RETURN(std::vector<double> cli_times,
