@@ -156,8 +156,14 @@ TEST(KernelVersionTable, AgreesWithTheDocumentation) {
   std::ifstream in(kDoc);
   ASSERT_TRUE(in) << kDoc;
   VersionTable documented;
+  bool in_table = false;  // the rows after the "| function | 4.19 | ..." header
   for (std::string line; std::getline(in, line);) {
-    if (!line.starts_with("| `")) {
+    if (line.starts_with("| function |")) {
+      in_table = true;
+    } else if (!line.starts_with("|")) {
+      in_table = false;
+    }
+    if (!in_table || !line.starts_with("| `")) {
       continue;
     }
     std::vector<std::string> cells;
