@@ -167,7 +167,8 @@ TEST(FixUpGdbScripts, RunsOncePerEntry) {
 }
 
 TEST(FixUpGdbScripts, LeavesCorrectScriptsAsTheyAre) {
-  const char* const good = "import gdb\nLX_SB_RDONLY = gdb.parse_and_eval(\"((((1UL))) << (0))\")\nLX_NR_CPUS = 1\n";
+  const char* const good =
+      "import gdb\nLX_SB_RDONLY = gdb.parse_and_eval(\"((((1UL))) << (0))\")\nLX_NR_CPUS = 1\n";
   Entry entry = make_entry(good);
   const auto written = fs::last_write_time(entry.constants);
   ASSERT_TRUE(fix_up_gdb_scripts(entry.dir.path()).ok());

@@ -25,8 +25,10 @@ namespace fs = std::filesystem;
 const fs::path kScenarioDir = fs::path(KH_SOURCE_DIR) / "scenarios";
 const fs::path kFunctionList = fs::path(KH_SOURCE_DIR) / "tests" / "scenarios" / "kernel_functions.txt";
 
-// The kernels the scenarios are written for: the fixtures' 4.19 and 6.1, and Debian's 6.12.
-const std::vector<std::string> kSupportedKernels = {"4.19.304", "6.1.192", "6.12.117"};
+// The kernels the scenarios are written for: the fixtures' 4.19 and 6.1, Debian's 6.12, and the
+// other long-term lines in between (kernel_versions_test checks each line's function names).
+const std::vector<std::string> kSupportedKernels = {"4.19.304", "5.4.294", "5.10.238", "5.15.135",
+                                                    "6.1.192",  "6.6.93",  "6.12.117"};
 
 // The experiments of the seeds (BRIEF.md, "The seeds"), one scenario each.
 const std::vector<std::string> kSeedExperiments = {"trace-mount", "unshare-mount", "bind-mount",
