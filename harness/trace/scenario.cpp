@@ -573,7 +573,11 @@ class ScenarioParser {
     } else if (cflags) {
       guest.cflags = std::string(trim(cflags.value()));
     }
+    // The kernel names a task after its program's file name, cut to TASK_COMM_LEN - 1.
     std::string_view base = guest.program;
+    if (const std::size_t slash = base.rfind('/'); slash != std::string_view::npos) {
+      base.remove_prefix(slash + 1);
+    }
     guest.comm = std::string(base.substr(0, kTaskCommLength));
     if (auto comm = non_empty(node.attribute("comm"), node)) {
       if (comm->size() > kTaskCommLength) {

@@ -257,6 +257,9 @@ TEST_F(InitramfsTest, BadInputFailsClearlyAndWritesNothing) {
   std::ofstream(bad_guests / "script") << "#!/bin/sh\n";
   auto out_dir = dir_->path() / "out";
   std::filesystem::create_directory(out_dir);
+  // The lab's own files live apart from the output folder, which must stay empty.
+  auto lab_dir = dir_->path() / "lab";
+  std::filesystem::create_directory(lab_dir);
 
   struct Case {
     const char* what;
@@ -272,10 +275,10 @@ TEST_F(InitramfsTest, BadInputFailsClearlyAndWritesNothing) {
   };
   auto same = [](InitramfsSpec&) {};
   {
-    std::ofstream big(out_dir / "big.bin", std::ios::binary);
+    std::ofstream big(lab_dir / "big.bin", std::ios::binary);
     big.seekp((65 << 20) - 1);
     big.put('\0');
-    std::ofstream(out_dir / "small.txt") << "x\n";
+    std::ofstream(lab_dir / "small.txt") << "x\n";
   }
   const Case cases[] = {
       {"missing guest", with("no_such_guest", same), ErrorKind::Config,
@@ -284,13 +287,13 @@ TEST_F(InitramfsTest, BadInputFailsClearlyAndWritesNothing) {
        with("mnt_ns_clone", [](InitramfsSpec& s) { s.spawn_helper = "/nonexistent/kh-spawn"; }), ErrorKind::Config,
        "kh-spawn"},
       {"file too large",
-       with("mnt_ns_clone", [&](InitramfsSpec& s) { s.files.push_back({out_dir / "big.bin", "/lab/big.bin"}); }),
+       with("mnt_ns_clone", [&](InitramfsSpec& s) { s.files.push_back({lab_dir / "big.bin", "/lab/big.bin"}); }),
        ErrorKind::Config, "at most 64 MiB"},
       {"file missing",
-       with("mnt_ns_clone", [&](InitramfsSpec& s) { s.files.push_back({out_dir / "absent", "/lab/a"}); }),
+       with("mnt_ns_clone", [&](InitramfsSpec& s) { s.files.push_back({lab_dir / "absent", "/lab/a"}); }),
        ErrorKind::Config, "does not exist"},
       {"file over the guest",
-       with("mnt_ns_clone", [&](InitramfsSpec& s) { s.files.push_back({out_dir / "small.txt", "/guest/mnt_ns_clone"}); }),
+       with("mnt_ns_clone", [&](InitramfsSpec& s) { s.files.push_back({lab_dir / "small.txt", "/guest/mnt_ns_clone"}); }),
        ErrorKind::Config, "guest/mnt_ns_clone"},
       {"path as name", with("../mnt_ns_clone", same), ErrorKind::Config, "plain file name"},
       {"dynamic guest", with("dyn", [&](InitramfsSpec& s) { s.guest_dir = bad_guests; }), ErrorKind::Config,

@@ -148,15 +148,15 @@ TEST_P(GuestImageBadInput, IsAConfigErrorWithFileAndLine) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, GuestImageBadInput,
     ::testing::Values(
-        BadInput{"missing_source", "<guest source=\"nowhere.c\"/>", "nowhere.c does not exist", ":2"},
-        BadInput{"compile_error", "<guest source=\"broken.c\"/>", "broken.c:2:", ":2"},
-        BadInput{"dynamic_binary", "<guest binary=\"dynamic\"/>", "is dynamically linked", ":2"},
-        BadInput{"not_elf", "<guest binary=\"script\"/>", "script", ":2"},
-        BadInput{"missing_binary", "<guest binary=\"nothing\"/>", "does not exist", ":2"},
+        BadInput{"missing_source", "<guest source=\"nowhere.c\"/>", "nowhere.c does not exist", ":3"},
+        BadInput{"compile_error", "<guest source=\"broken.c\"/>", "broken.c:2:", ":3"},
+        BadInput{"dynamic_binary", "<guest binary=\"dynamic\"/>", "is dynamically linked", ":3"},
+        BadInput{"not_elf", "<guest binary=\"script\"/>", "script", ":3"},
+        BadInput{"missing_binary", "<guest binary=\"nothing\"/>", "does not exist", ":3"},
         BadInput{"missing_file", "<guest command=\"true\">\n<file src=\"absent.txt\" dest=\"/lab/a\"/></guest>",
-                 "absent.txt for /lab/a does not exist", ":3"},
+                 "absent.txt for /lab/a does not exist", ":4"},
         BadInput{"too_large_file", "<guest command=\"true\">\n<file src=\"big.bin\" dest=\"/lab/big\"/></guest>",
-                 "at most 64 MiB", ":3"}),
+                 "at most 64 MiB", ":4"}),
     [](const ::testing::TestParamInfo<BadInput>& case_info) { return std::string(case_info.param.name); });
 
 }  // namespace

@@ -75,17 +75,17 @@ TEST_P(LabsCliBadGuest, ErrorWithFileAndLineBeforeAnyKernel) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, LabsCliBadGuest,
     ::testing::Values(
-        CliCase{"run_compile_error", "run", "<guest source=\"broken.c\"/>", "broken.c:2:", 2},
-        CliCase{"run_missing_source", "run", "<guest source=\"absent.c\"/>", "absent.c does not exist", 2},
-        CliCase{"run_dynamic_binary", "run", "<guest binary=\"dynamic\"/>", "dynamically linked", 2},
+        CliCase{"run_compile_error", "run", "<guest source=\"broken.c\"/>", "broken.c:2:", 3},
+        CliCase{"run_missing_source", "run", "<guest source=\"absent.c\"/>", "absent.c does not exist", 3},
+        CliCase{"run_dynamic_binary", "run", "<guest binary=\"dynamic\"/>", "dynamically linked", 3},
         CliCase{"run_missing_file", "run", "<guest command=\"true\">\n<file src=\"absent.txt\" dest=\"/a\"/></guest>",
-                "absent.txt for /a does not exist", 3},
+                "absent.txt for /a does not exist", 4},
         CliCase{"run_dest_escapes", "run",
-                "<guest command=\"true\">\n<file src=\"lab.xml\" dest=\"/lab/../../x\"/></guest>", "without '..'", 3},
+                "<guest command=\"true\">\n<file src=\"lab.xml\" dest=\"/lab/../../x\"/></guest>", "without '..'", 4},
         CliCase{"run_src_escapes", "run", "<guest command=\"true\">\n<file src=\"../x\" dest=\"/x\"/></guest>",
-                "outside the scenario's folder", 3},
-        CliCase{"shell_compile_error", "shell", "<guest source=\"broken.c\"/>", "broken.c:2:", 2},
-        CliCase{"record_compile_error", "record", "<guest source=\"broken.c\"/>", "broken.c:2:", 2}),
+                "outside the scenario's folder", 4},
+        CliCase{"shell_compile_error", "shell", "<guest source=\"broken.c\"/>", "broken.c:2:", 3},
+        CliCase{"record_compile_error", "record", "<guest source=\"broken.c\"/>", "broken.c:2:", 3}),
     [](const ::testing::TestParamInfo<CliCase>& case_info) { return std::string(case_info.param.name); });
 
 TEST_F(LabsCliTest, RecordNeedsAScenarioOrACommandWithBreakpoints) {

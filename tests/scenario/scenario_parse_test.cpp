@@ -190,7 +190,7 @@ const BadCase kBadCases[] = {
      "<scenario name=\"x\">\n<guest program=\"p\"/>\n<guest program=\"q\"/>\n<breakpoint function=\"f\"/>\n</scenario>",
      "t.xml:3: more than one <guest> in <scenario>"},
     {"missing_program", "<scenario name=\"x\">\n<guest/>\n<breakpoint function=\"f\"/>\n</scenario>",
-     "t.xml:2: missing attribute 'program' on <guest>"},
+     "t.xml:2: <guest> needs one of program=, source= (or <source> children), binary= or command="},
     {"duplicate_attribute",
      "<scenario name=\"x\">\n<guest program=\"p\"/>\n<breakpoint function=\"f\"\n function=\"g\"/>\n</scenario>",
      "t.xml:4: duplicate attribute 'function' on <breakpoint>"},
