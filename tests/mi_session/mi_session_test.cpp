@@ -295,7 +295,35 @@ TEST(MiSession, WaitForStopTimesOutWhenNothingStops) {
   EXPECT_THAT(stop.error().message, HasSubstr("*stopped"));
 }
 
-TEST(MiSession, RejectsWhatIsNotOneCommandLineWithoutSendingIt) {
+// What gdb really prints but MI parsers stumble on, injected into gdb's stdout with `shell echo`:
+// a token longer than 64 bits and -target-download's unnamed tuple. Neither is a parse error,
+// neither is taken for the answer of a pending command, and the session's own tokens still match.
+TEST(MiSession, LongTokensAndDownloadProgressAreMiAndDoNotConfuseTokens) {
+  MiSession gdb = start_gdb();
+  auto injected = gdb.command(
+      "shell echo '99999999999999999999999^done,value=\"bogus\"'; echo '1^done,value=\"stale\"'; "
+      "echo '2+download,{section=\".text\",section-size=\"487359\",total-size=\"696540\"}'",
+      soon());
+  ASSERT_TRUE(injected.ok()) << injected.error().to_string();
+  EXPECT_EQ(injected->get("value").str(), "");
+  for (const Error& error : gdb.take_parse_errors()) {
+    ADD_FAILURE() << error.to_string() << " " << (error.details.empty() ? "" : error.details.back());
+  }
+  bool saw_download = false;
+  for (const AsyncRecord& record : gdb.take_async_records()) {
+    if (record.kind == AsyncKind::Status && record.async_class == "download") {
+      saw_download = true;
+      EXPECT_EQ(record.token, "2");
+      EXPECT_EQ(record.get("").get("section-size").str(), "487359");
+    }
+  }
+  EXPECT_TRUE(saw_download);
+  auto answer = gdb.command("-data-evaluate-expression 6*7", soon());
+  ASSERT_TRUE(answer.ok()) << answer.error().to_string();
+  EXPECT_EQ(answer->get("value").str(), "42");
+}
+
+// The command builders ofTEST(MiSession, RejectsWhatIsNotOneCommandLineWithoutSendingIt) {
   MiSession gdb = start_gdb();
   for (std::string_view bad : {"-data-evaluate-expression 1\n-gdb-exit", "-gdb-exit\r", "", "5-gdb-exit"}) {
     auto answer = gdb.command(bad, soon());
