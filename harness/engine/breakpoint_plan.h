@@ -38,7 +38,8 @@ struct PlannedBreakpoint {
 // native too: two masked 64-bit reads of comm).
 std::string guest_condition(std::string_view comm, std::string_view current_task);
 
-// Quotes `text` as an MI c-string parameter: "..." with \\ \" \n \t escaped.
+// Quotes `text` as an MI c-string parameter; forwards to mi::quote() (mi/mi_commands.h), which
+// new code calls directly. Cannot fail.
 std::string mi_quote(std::string_view text);
 
 // Plans every breakpoint of a resolved scenario. `current_task` is a gdb expression for the current

@@ -19,6 +19,8 @@
 
 #include "common/temp_dir.h"
 #include "common/unique_fd.h"
+#include "mi/mi_commands.h"
+#include "mi/mi_parser.h"
 
 namespace kh::mi {
 namespace {
@@ -323,7 +325,45 @@ TEST(MiSession, LongTokensAndDownloadProgressAreMiAndDoNotConfuseTokens) {
   EXPECT_EQ(answer->get("value").str(), "42");
 }
 
-// The command builders ofTEST(MiSession, RejectsWhatIsNotOneCommandLineWithoutSendingIt) {
+// The command builders of mi_commands.h, sent to a real gdb: gdb reads back exactly the text
+// that mi::quote() quoted, control bytes and quotes included.
+TEST(MiSession, BuiltCommandsAreReadByGdbAsQuoted) {
+  MiSession gdb = start_gdb(KH_DEBUGGEE_FINITE);
+  // A C string literal with a tab, a control byte and an escaped quote: gdb's value printer
+  // shows it with its own escapes.
+  auto literal = gdb.command(evaluate_expression("\"a\tb\x01\\\"c\""), soon());
+  ASSERT_TRUE(literal.ok()) << literal.error().to_string();
+  EXPECT_EQ(literal->get("value").str(), "\"a\\tb\\001\\\"c\"");
+  auto length = gdb.command(evaluate_expression("sizeof(\"\x01\x1f\x7f\r\")"), soon());
+  ASSERT_TRUE(length.ok()) << length.error().to_string();
+  EXPECT_EQ(length->get("value").str(), "5");
+
+  (void)gdb.take_stream_text();
+  ASSERT_TRUE(gdb.command(interpreter_exec_console("echo \"quoted\" \\t text\\n"), soon()).ok());
+  EXPECT_THAT(gdb.take_stream_text(), HasSubstr("\"quoted\" \t text\n"));
+
+  auto functions = gdb.command(symbol_info_functions("^target_function$"), soon());
+  ASSERT_TRUE(functions.ok()) << functions.error().to_string();
+  EXPECT_THAT(format_value(functions->get("symbols")), HasSubstr("name=\"target_function\""));
+
+  auto remote = gdb.command(target_select_remote("/nonexistent dir/gdb.sock"), soon());
+  ASSERT_FALSE(remote.ok());
+  EXPECT_EQ(remote.error().kind, ErrorKind::Gdb);
+  EXPECT_THAT(remote.error().message, HasSubstr("/nonexistent dir/gdb.sock"));
+
+  auto inserted = gdb.command(break_insert("target_function", "value == 41", false, true), soon());
+  ASSERT_TRUE(inserted.ok()) << inserted.error().to_string();
+  EXPECT_EQ(inserted->get("bkpt").get("disp").str(), "del");
+  EXPECT_EQ(inserted->get("bkpt").get("cond").str(), "value == 41");
+  ASSERT_TRUE(gdb.command("-exec-run", soon()).ok());
+  auto stop = gdb.wait_for_stop(soon());
+  ASSERT_TRUE(stop.ok()) << stop.error().to_string();
+  auto value = gdb.command(evaluate_expression("value"), soon());
+  ASSERT_TRUE(value.ok()) << value.error().to_string();
+  EXPECT_EQ(value->get("value").str(), "41");
+}
+
+TEST(MiSession, RejectsWhatIsNotOneCommandLineWithoutSendingIt) {
   MiSession gdb = start_gdb();
   for (std::string_view bad : {"-data-evaluate-expression 1\n-gdb-exit", "-gdb-exit\r", "", "5-gdb-exit"}) {
     auto answer = gdb.command(bad, soon());
