@@ -19,7 +19,8 @@ class HitCollector {
 
   // Collects the hit `stop` (a *stopped breakpoint-hit record of `planned`) and steps the target
   // one instruction (the engine continues once that step has moved the PC). A capture that gdb cannot evaluate is recorded with its error, not a failure; fails
-  // with Timeout/Eof when gdb does not answer, Gdb when gdb refuses to resume.
+  // with Timeout/Eof when gdb does not answer, Gdb when gdb refuses to resume, Parse when the stop
+  // or a stack answer is malformed.
   Result<trace::Hit> collect(const PlannedBreakpoint& planned, const mi::AsyncRecord& stop, int index);
 
  private:

@@ -20,6 +20,7 @@
 #include "common/temp_dir.h"
 #include "common/unique_fd.h"
 #include "mi/mi_commands.h"
+#include "mi/mi_frames.h"
 #include "mi/mi_parser.h"
 
 namespace kh::mi {
@@ -361,6 +362,57 @@ TEST(MiSession, BuiltCommandsAreReadByGdbAsQuoted) {
   auto value = gdb.command(evaluate_expression("value"), soon());
   ASSERT_TRUE(value.ok()) << value.error().to_string();
   EXPECT_EQ(value->get("value").str(), "41");
+}
+
+// A real stop and a real backtrace through the typed decoders.
+TEST(MiSession, StopsAndStacksDecodeIntoTypedStructs) {
+  MiSession gdb = start_gdb(KH_DEBUGGEE_FINITE);
+  auto inserted = gdb.command(break_insert("target_function", "", false, false), soon());
+  ASSERT_TRUE(inserted.ok()) << inserted.error().to_string();
+  ASSERT_TRUE(gdb.command("-exec-run", soon()).ok());
+  auto stop = gdb.wait_for_stop(soon());
+  ASSERT_TRUE(stop.ok()) << stop.error().to_string();
+  auto event = decode_stop_event(*stop);
+  ASSERT_TRUE(event.ok()) << event.error().to_string();
+  EXPECT_EQ(event->reason, "breakpoint-hit");
+  EXPECT_EQ(event->breakpoint, std::stoi(inserted->get("bkpt").get("number").str()));
+  EXPECT_EQ(event->thread_id, 1);
+  ASSERT_TRUE(event->frame.has_value());
+  EXPECT_EQ(event->frame->func, "target_function");
+  EXPECT_THAT(event->frame->file, ::testing::EndsWith("debuggee.c"));
+  EXPECT_THAT(event->frame->fullname, HasSubstr("tests/mi_session/debuggee.c"));
+  EXPECT_TRUE(event->frame->line.has_value());
+  EXPECT_EQ(event->frame->args, (std::vector<FrameArg>{{"value", "40"}}));
+
+  auto stack = gdb.command(stack_list_frames(), soon());
+  ASSERT_TRUE(stack.ok()) << stack.error().to_string();
+  auto frames = decode_stack_frames(*stack);
+  ASSERT_TRUE(frames.ok()) << frames.error().to_string();
+  ASSERT_EQ(frames->size(), 3u);
+  EXPECT_EQ((*frames)[0].func, "target_function");
+  EXPECT_EQ((*frames)[0].line, event->frame->line);
+  EXPECT_EQ((*frames)[1].func, "call_target");
+  EXPECT_EQ((*frames)[2].func, "main");
+  EXPECT_EQ((*frames)[2].level, 2);
+
+  auto arguments = gdb.command(stack_list_arguments(true), soon());
+  ASSERT_TRUE(arguments.ok()) << arguments.error().to_string();
+  auto decoded = decode_stack_arguments(*arguments);
+  ASSERT_TRUE(decoded.ok()) << decoded.error().to_string();
+  attach_arguments(*frames, *decoded);
+  EXPECT_EQ((*frames)[0].args, (std::vector<FrameArg>{{"value", "40"}}));
+  EXPECT_EQ((*frames)[1].args, (std::vector<FrameArg>{{"value", "40"}}));
+  EXPECT_TRUE((*frames)[2].args.empty());
+
+  ASSERT_TRUE(gdb.command(exec_step_instruction(), soon()).ok());
+  auto stepped = gdb.wait_for_stop(soon());
+  ASSERT_TRUE(stepped.ok()) << stepped.error().to_string();
+  auto step_event = decode_stop_event(*stepped);
+  ASSERT_TRUE(step_event.ok()) << step_event.error().to_string();
+  EXPECT_EQ(step_event->reason, "end-stepping-range");
+  EXPECT_EQ(step_event->breakpoint, std::nullopt);
+  ASSERT_TRUE(gdb.command(exec_continue(), soon()).ok());
+  EXPECT_TRUE(gdb.wait_for_stop(soon()).ok());
 }
 
 TEST(MiSession, RejectsWhatIsNotOneCommandLineWithoutSendingIt) {
