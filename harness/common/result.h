@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cassert>
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -30,26 +32,58 @@ enum class ErrorKind {
   Internal,  // a broken invariant of kharness itself
 };
 
-std::string_view to_string(ErrorKind kind);
+// "timeout", "eof", "parse", ... (the enumerator in lower case). Cannot fail.
+inline std::string_view to_string(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::Timeout: return "timeout";
+    case ErrorKind::Eof: return "eof";
+    case ErrorKind::Parse: return "parse";
+    case ErrorKind::Process: return "process";
+    case ErrorKind::Config: return "config";
+    case ErrorKind::Symbol: return "symbol";
+    case ErrorKind::Gdb: return "gdb";
+    case ErrorKind::Io: return "io";
+    case ErrorKind::Network: return "network";
+    case ErrorKind::Build: return "build";
+    case ErrorKind::Interrupted: return "interrupted";
+    case ErrorKind::Internal: return "internal";
+  }
+  return "unknown";
+}
 
 // A failure with a one-line message, an optional place ("file:line" or "file:line:col") and
-// optional evidence lines (a log tail, the gdb error text).
+// optional evidence lines (a log tail, the gdb error text). Header-only (with fmt), so that the
+// pure libraries (the MI parser) report errors without linking kh_common.
 struct Error {
   ErrorKind kind = ErrorKind::Internal;
   std::string message;
   std::string location;
   std::vector<std::string> details;
+  // For a parse error inside one line of input (an MI line): the 1-based column where it was
+  // found, for callers that point at it; the message says it for readers too.
+  std::optional<std::size_t> column = std::nullopt;
 
   // "location: message" (or just the message), one line, for users.
-  std::string to_string() const;
+  std::string to_string() const {
+    if (location.empty()) {
+      return message;
+    }
+    return location + ": " + message;
+  }
   // Adds context in front of the message: "context: message".
-  Error& wrap(std::string_view context);
+  Error& wrap(std::string_view context) {
+    message = fmt::format("{}: {}", context, message);
+    return *this;
+  }
 };
 
 // Builds an Error with a fmt-formatted message.
 template <typename... Args>
 Error make_error(ErrorKind kind, fmt::format_string<Args...> format, Args&&... args) {
-  return Error{kind, fmt::format(format, std::forward<Args>(args)...), {}, {}};
+  Error error;
+  error.kind = kind;
+  error.message = fmt::format(format, std::forward<Args>(args)...);
+  return error;
 }
 
 // Either a T or an Error. Accessing the wrong side is a programming error (asserted).

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "image/initramfs.h"
+#include "mi/mi_commands.h"
 
 namespace kh::engine {
 
@@ -15,18 +16,7 @@ std::string guest_condition(std::string_view current_task) {
 }
 
 std::string mi_quote(std::string_view text) {
-  std::string quoted = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"': quoted += "\\\""; break;
-      case '\\': quoted += "\\\\"; break;
-      case '\n': quoted += "\\n"; break;
-      case '\t': quoted += "\\t"; break;
-      default: quoted += c; break;
-    }
-  }
-  quoted += '"';
-  return quoted;
+  return mi::quote(text);
 }
 
 namespace {
@@ -34,33 +24,33 @@ namespace {
 CollectPlan plan_collect(const trace::BreakpointSpec& spec, std::string_view current_task) {
   CollectPlan plan;
   plan.frames = plan.commands.size();
-  plan.commands.emplace_back("-stack-list-frames");
+  plan.commands.push_back(mi::stack_list_frames());
   // The arguments of every frame cost gdb a full DWARF read of each caller's compilation unit
   // (seconds at the first hit) and memory reads through the gdbstub: ask only when an expectation
   // looks at a caller's argument. Frame 0's arguments come with the *stopped record for free.
   if (trace::needs_caller_args(spec)) {
     plan.arguments = plan.commands.size();
-    plan.commands.emplace_back("-stack-list-arguments --simple-values");
+    plan.commands.push_back(mi::stack_list_arguments(/*simple_values=*/true));
   } else {
     plan.arguments = std::string::npos;
   }
   if (!current_task.empty()) {
     plan.task_pid = plan.commands.size();
-    plan.commands.push_back("-data-evaluate-expression " + mi_quote(fmt::format("{}->pid", current_task)));
+    plan.commands.push_back(mi::evaluate_expression(fmt::format("{}->pid", current_task)));
     plan.task_comm = plan.commands.size();
-    plan.commands.push_back("-data-evaluate-expression " + mi_quote(fmt::format("{}->comm", current_task)));
+    plan.commands.push_back(mi::evaluate_expression(fmt::format("{}->comm", current_task)));
   } else {
     plan.task_pid = std::string::npos;
     plan.task_comm = std::string::npos;
   }
   plan.first_capture = plan.commands.size();
   for (const auto& capture : spec.captures) {
-    plan.commands.push_back("-data-evaluate-expression " + mi_quote(capture.expr));
+    plan.commands.push_back(mi::evaluate_expression(capture.expr));
   }
   // Not -exec-continue: QEMU's gdbstub sometimes answers gdb's single-step over the breakpoint
   // without executing the instruction, and gdb then reports the same call a second time. The
   // engine steps one instruction itself and continues only once the PC has moved.
-  plan.commands.emplace_back("-exec-step-instruction");
+  plan.commands.push_back(mi::exec_step_instruction());
   return plan;
 }
 
@@ -88,11 +78,7 @@ Result<std::vector<PlannedBreakpoint>> plan_breakpoints(const trace::ResolvedSce
       bp.condition = bp.condition.empty() ? spec.condition
                                           : fmt::format("({}) && ({})", bp.condition, spec.condition);
     }
-    bp.insert_command = "-break-insert";
-    if (!bp.condition.empty()) {
-      bp.insert_command += " -c " + mi_quote(bp.condition);
-    }
-    bp.insert_command += " " + mi_quote(spec.function);
+    bp.insert_command = mi::break_insert(spec.function, bp.condition, /*hardware=*/false, /*temporary=*/false);
     bp.cli_command = bp.condition.empty() ? fmt::format("break {}", spec.function)
                                           : fmt::format("break {} if {}", spec.function, bp.condition);
     bp.collect = plan_collect(spec, current_task);

@@ -39,7 +39,8 @@ struct PlannedBreakpoint {
 // on a kernel without SMP (one native memory read), or the kernel's `$lx_current()`.
 std::string guest_condition(std::string_view current_task);
 
-// Quotes `text` as an MI c-string parameter: "..." with \\ \" \n \t escaped.
+// Quotes `text` as an MI c-string parameter; forwards to mi::quote() (mi/mi_commands.h), which
+// new code calls directly. Cannot fail.
 std::string mi_quote(std::string_view text);
 
 // Plans every breakpoint of a resolved scenario. `current_task` is a gdb expression for the current

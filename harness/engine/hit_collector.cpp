@@ -2,8 +2,9 @@
 
 #include <charconv>
 
+#include "engine/mi_to_trace.h"
+#include "mi/mi_frames.h"
 #include "trace/gdb_value.h"
-#include "trace/mi_frames.h"
 
 namespace kh::engine {
 
@@ -23,25 +24,25 @@ Result<trace::Hit> HitCollector::collect(const PlannedBreakpoint& planned, const
   hit.breakpoint = planned.spec->name;
   hit.index = index;
 
+  KH_ASSIGN_OR_RETURN(const mi::StopEvent event, mi::decode_stop_event(stop));
   const mi::ResultRecord& frames = answers[plan.frames];
   if (frames.result_class == mi::ResultClass::Done) {
-    KH_ASSIGN_OR_RETURN(hit.frames, trace::frames_from_mi(frames.get("stack")));
+    KH_ASSIGN_OR_RETURN(std::vector<mi::StackFrame> stack, mi::decode_stack_frames(frames));
     if (plan.arguments != std::string::npos) {
       const mi::ResultRecord& arguments = answers[plan.arguments];
       if (arguments.result_class == mi::ResultClass::Done) {
-        trace::attach_frame_args(hit.frames, arguments.get("stack-args"));
+        KH_ASSIGN_OR_RETURN(const std::vector<mi::FrameArguments> args,
+                            mi::decode_stack_arguments(arguments));
+        mi::attach_arguments(stack, args);
       }
-    } else if (!hit.frames.empty()) {
-      hit.frames.front().args = trace::frame_args_from_mi(stop.get("frame").get("args"));
+    } else if (!stack.empty() && event.frame) {
+      // Frame 0's arguments come with the *stopped record.
+      stack.front().args = event.frame->args;
     }
-  } else {
+    hit.frames = to_trace_frames(stack);
+  } else if (event.frame) {
     // Without a backtrace, keep at least the frame the stop reported.
-    trace::Frame frame;
-    frame.func = stop.get("frame").get("func").str();
-    frame.addr = stop.get("frame").get("addr").str();
-    frame.file = stop.get("frame").get("file").str();
-    frame.args = trace::frame_args_from_mi(stop.get("frame").get("args"));
-    hit.frames.push_back(std::move(frame));
+    hit.frames.push_back(to_trace_frame(*event.frame));
   }
   if (plan.task_pid != std::string::npos && answers[plan.task_pid].result_class == mi::ResultClass::Done) {
     const std::string& pid = answers[plan.task_pid].get("value").str();

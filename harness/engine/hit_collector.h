@@ -20,7 +20,8 @@ class HitCollector {
   // Collects the hit `stop` (a *stopped breakpoint-hit record of `planned`) and steps the target
   // one instruction (the hit loop continues once that step has moved the PC). A capture that gdb
   // cannot evaluate is recorded with its error, not a failure. Waits at most `deadline` (and the
-  // command timeout); fails with Timeout/Eof when gdb does not answer, Gdb when it cannot step.
+  // command timeout); fails with Timeout/Eof when gdb does not answer, Gdb when it cannot step,
+  // Parse when the stop or a stack answer is malformed.
   Result<trace::Hit> collect(const PlannedBreakpoint& planned, const mi::AsyncRecord& stop, int index,
                              Deadline deadline);
 

@@ -2,11 +2,8 @@
 
 #include <array>
 #include <cstdint>
-#include <limits>
 #include <new>
-#include <optional>
 #include <string>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -32,19 +29,6 @@ constexpr std::array<bool, 256> kNameBytes = make_name_bytes();
 
 bool is_octal_digit(char c) {
   return c >= '0' && c <= '7';
-}
-
-int hex_digit_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
 }
 
 // A byte as it should appear in an error message.
@@ -86,13 +70,13 @@ class LineParser {
 
   bool parse_record(Record& record);
   std::string_view parse_name();
-  bool parse_token(std::optional<std::uint64_t>& token);
+  std::string_view parse_token();
   bool parse_stream_record(StreamKind kind, Record& record);
   bool parse_prompt(Record& record);
-  bool parse_result_record(std::optional<std::uint64_t> token, Record& record);
-  bool parse_async_record(std::optional<std::uint64_t> token, AsyncKind kind, Record& record);
+  bool parse_result_record(std::string_view token, Record& record);
+  bool parse_async_record(std::string_view token, AsyncKind kind, Record& record);
   bool parse_trailing_results(Tuple& results);
-  bool parse_result(std::vector<Result>& results, std::size_t depth);
+  bool parse_result(std::vector<Field>& fields, std::size_t depth);
   bool parse_variable(std::string_view& variable);
   bool parse_value(Value& value, std::size_t depth);
   bool parse_tuple(Tuple& tuple, std::size_t depth);
@@ -113,7 +97,9 @@ kh::Result<Record> LineParser::parse() {
   }
   Record record;
   if (!parse_record(record)) {
-    return kh::make_error(ErrorKind::Parse, "column {}: {}", error_pos_ + 1, error_message_);
+    Error error = kh::make_error(ErrorKind::Parse, "column {}: {}", error_pos_ + 1, error_message_);
+    error.column = error_pos_ + 1;
+    return error;
   }
   return record;
 }
@@ -135,10 +121,7 @@ bool LineParser::parse_record(Record& record) {
     default:
       break;
   }
-  std::optional<std::uint64_t> token;
-  if (!parse_token(token)) {
-    return false;
-  }
+  const std::string_view token = parse_token();
   if (!at_end()) {
     switch (peek()) {
       case '^':
@@ -153,7 +136,7 @@ bool LineParser::parse_record(Record& record) {
         break;
     }
   }
-  if (token) {
+  if (!token.empty()) {
     return fail_expected("'^', '*', '+' or '=' after the token");
   }
   return fail_expected("a record prefix ('^', '*', '+', '=', '~', '@', '&', '(gdb)' or a token)");
@@ -168,23 +151,14 @@ std::string_view LineParser::parse_name() {
   return line_.substr(start, pos_ - start);
 }
 
-// GDB/MI Output Syntax: `token -> any sequence of digits`. Absent is not an error.
-bool LineParser::parse_token(std::optional<std::uint64_t>& token) {
+// GDB/MI Output Syntax: `token -> any sequence of digits`, kept as gdb wrote it (gdb echoes the
+// digits it was sent, of any length). Empty when absent, which is not an error.
+std::string_view LineParser::parse_token() {
   const std::size_t start = pos_;
-  std::uint64_t number = 0;
-  constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
   while (!at_end() && peek() >= '0' && peek() <= '9') {
-    const auto digit = static_cast<std::uint64_t>(peek() - '0');
-    if (number > (kMax - digit) / 10) {
-      return fail(start, "the token does not fit in 64 bits");
-    }
-    number = number * 10 + digit;
     ++pos_;
   }
-  if (pos_ > start) {
-    token = number;
-  }
-  return true;
+  return line_.substr(start, pos_ - start);
 }
 
 // GDB/MI Stream Records: `"~" c-string` (console), `"@" c-string` (target), `"&" c-string` (log).
@@ -224,9 +198,9 @@ bool LineParser::parse_prompt(Record& record) {
 
 // GDB/MI Result Records: `[token] "^" result-class ("," result)*` with result-class one of
 // done, running, connected, error, exit.
-bool LineParser::parse_result_record(std::optional<std::uint64_t> token, Record& record) {
+bool LineParser::parse_result_record(std::string_view token, Record& record) {
   auto& result = record.emplace<ResultRecord>();
-  result.token = token;
+  result.token.assign(token);
   ++pos_;
   const std::size_t class_pos = pos_;
   const std::string_view name = parse_name();
@@ -252,9 +226,9 @@ bool LineParser::parse_result_record(std::optional<std::uint64_t> token, Record&
 
 // GDB/MI Async Records: `[token] "*" async-class ("," result)*` (exec), the same with "+"
 // (status) and "=" (notify); async-class is "stopped", "running", "thread-group-added", ...
-bool LineParser::parse_async_record(std::optional<std::uint64_t> token, AsyncKind kind, Record& record) {
+bool LineParser::parse_async_record(std::string_view token, AsyncKind kind, Record& record) {
   auto& async = record.emplace<AsyncRecord>();
-  async.token = token;
+  async.token.assign(token);
   async.kind = kind;
   const char prefix = peek();
   ++pos_;
@@ -266,29 +240,41 @@ bool LineParser::parse_async_record(std::optional<std::uint64_t> token, AsyncKin
   return parse_trailing_results(async.results);
 }
 
-// The `("," result)*` that ends result and async records, up to the end of the line.
+// The `("," result)*` that ends result and async records, up to the end of the line. A bare
+// tuple in place of a result is taken as an unnamed field: gdb's mi_ui_out writes a tuple opened
+// without a name that way (-target-download's `+download,{section=...}`; MI2's extra breakpoint
+// locations `bkpt={...},{...}`).
 bool LineParser::parse_trailing_results(Tuple& results) {
   while (!at_end()) {
     if (peek() != ',') {
       return fail_expected("',' or end of line");
     }
     ++pos_;
-    if (!parse_result(results.results, 0)) {
+    if (!at_end() && peek() == '{') {
+      if (!parse_tuple(results.fields.emplace_back().value.data.emplace<Tuple>(), 1)) {
+        return false;
+      }
+      continue;
+    }
+    if (at_end() || !kNameBytes[static_cast<unsigned char>(peek())]) {
+      return fail_expected("a variable name or an unnamed tuple");
+    }
+    if (!parse_result(results.fields, 0)) {
       return false;
     }
   }
   return true;
 }
 
-// GDB/MI Output Syntax: `result -> variable "=" value`. Appends the result to `results`.
-bool LineParser::parse_result(std::vector<Result>& results, std::size_t depth) {
+// GDB/MI Output Syntax: `result -> variable "=" value`. Appends the field to `fields`.
+bool LineParser::parse_result(std::vector<Field>& fields, std::size_t depth) {
   std::string_view variable;
   if (!parse_variable(variable)) {
     return false;
   }
-  Value& value =
-      results.emplace_back(std::piecewise_construct, std::forward_as_tuple(variable), std::tuple<>()).second;
-  return parse_value(value, depth);
+  Field& field = fields.emplace_back();
+  field.name.assign(variable);
+  return parse_value(field.value, depth);
 }
 
 // The `variable "="` of a result.
@@ -336,9 +322,9 @@ bool LineParser::parse_tuple(Tuple& tuple, std::size_t depth) {
   }
   // gdb's tuples (frames, breakpoints, arguments) have 2 to 13 fields; starting at 8 saves most
   // of the reallocations, which were a fifth of the parse time on the fixtures.
-  tuple.results.reserve(8);
+  tuple.fields.reserve(8);
   while (true) {
-    if (!parse_result(tuple.results, depth)) {
+    if (!parse_result(tuple.fields, depth)) {
       return false;
     }
     if (!at_end() && peek() == ',') {
@@ -416,9 +402,8 @@ bool LineParser::parse_cstring(std::string& text) {
   return fail_expected(fmt::format("'\"' to close the string opened at column {}", open_pos + 1));
 }
 
-// One escape sequence, at the backslash. gdb emits \n \t \" \\ \r \a \b \f \e, and three-digit
-// octal for other control bytes; \v, shorter octal and \xHH are the C escapes it may pass on
-// from target strings. Octal and hex escapes yield raw bytes (UTF-8 arrives as such bytes).
+// One escape sequence, at the backslash; the rule is in mi_parser.h. Octal escapes yield raw
+// bytes (UTF-8 arrives as such bytes).
 bool LineParser::parse_escape(std::string& text) {
   const std::size_t backslash_pos = pos_;
   ++pos_;
@@ -428,6 +413,7 @@ bool LineParser::parse_escape(std::string& text) {
   const char c = peek();
   ++pos_;
   switch (c) {
+    // What gdb's printchar() writes.
     case 'n':
       text += '\n';
       return true;
@@ -452,24 +438,21 @@ bool LineParser::parse_escape(std::string& text) {
     case 'f':
       text += '\f';
       return true;
-    case 'v':
-      text += '\v';
-      return true;
     case 'e':
       text += '\x1b';
       return true;
-    case 'x': {
-      int byte = 0;
-      int digits = 0;
-      for (; digits < 2 && !at_end() && hex_digit_value(peek()) >= 0; ++digits, ++pos_) {
-        byte = byte * 16 + hex_digit_value(peek());
-      }
-      if (digits == 0) {
-        return fail_expected("a hex digit after '\\x'");
-      }
-      text += static_cast<char>(byte);
+    // C's other simple escapes, which gdb never writes but a C-minded writer may.
+    case 'v':
+      text += '\v';
       return true;
-    }
+    case '\'':
+      text += '\'';
+      return true;
+    case '?':
+      text += '?';
+      return true;
+    case 'x':
+      return fail(backslash_pos, "hex escape '\\x' not accepted: gdb writes such bytes as octal \\NNN");
     default:
       break;
   }
@@ -486,12 +469,13 @@ bool LineParser::parse_escape(std::string& text) {
     return true;
   }
   return fail(backslash_pos, fmt::format("bad escape '\\' followed by {}, expected one of \\n \\t "
-                                         "\\\" \\\\ \\r \\a \\b \\f \\v \\e \\NNN \\xHH",
+                                         "\\\" \\\\ \\r \\a \\b \\f \\e \\v \\' \\? or octal \\NNN",
                                          describe_byte(c)));
 }
 
-// Appends `text` as a c-string escaped like gdb's printchar(): named escapes for the common
-// control bytes, three-digit octal for the other control bytes, everything else raw.
+// Appends `text` as a c-string escaped like gdb's MI output (printchar() with sevenbit-strings
+// on, which MI sets): the named escapes of printchar(), \" and \\, three-digit octal for every
+// other byte below 0x20 and every byte from 0x7f up; printable ASCII raw.
 void append_cstring(std::string& out, std::string_view text) {
   out += '"';
   for (const char c : text) {
@@ -527,8 +511,10 @@ void append_cstring(std::string& out, std::string_view text) {
         break;
     }
     const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || (byte >= 0x7f && byte < 0xa0)) {
-      out += fmt::format("\\{:03o}", byte);
+    if (byte < 0x20 || byte >= 0x7f) {
+      const char octal[4] = {'\\', static_cast<char>('0' + (byte >> 6)),
+                             static_cast<char>('0' + ((byte >> 3) & 7)), static_cast<char>('0' + (byte & 7))};
+      out.append(octal, sizeof(octal));
     } else {
       out += c;
     }
@@ -538,15 +524,18 @@ void append_cstring(std::string& out, std::string_view text) {
 
 void append_value(std::string& out, const Value& value);
 
+// The fields of a tuple or record; an unnamed field is its value alone.
 void append_results(std::string& out, const Tuple& tuple, bool leading_comma) {
   bool comma = leading_comma;
-  for (const auto& [name, value] : tuple.results) {
+  for (const auto& [name, value] : tuple.fields) {
     if (comma) {
       out += ',';
     }
     comma = true;
-    out += name;
-    out += '=';
+    if (!name.empty()) {
+      out += name;
+      out += '=';
+    }
     append_value(out, value);
   }
 }
@@ -572,12 +561,6 @@ void append_value(std::string& out, const Value& value) {
       append_value(out, list->values[i]);
     }
     out += ']';
-  }
-}
-
-void append_token(std::string& out, const std::optional<std::uint64_t>& token) {
-  if (token) {
-    out += std::to_string(*token);
   }
 }
 
@@ -626,12 +609,12 @@ std::string format_value(const Value& value) {
 std::string format_record(const Record& record) {
   std::string out;
   if (const auto* result = std::get_if<ResultRecord>(&record)) {
-    append_token(out, result->token);
+    out += result->token;
     out += '^';
     out += to_string(result->result_class);
     append_results(out, result->results, true);
   } else if (const auto* async = std::get_if<AsyncRecord>(&record)) {
-    append_token(out, async->token);
+    out += async->token;
     out += async_prefix(async->kind);
     out += async->async_class;
     append_results(out, async->results, true);

@@ -1,5 +1,7 @@
 #include "mi/mi_record.h"
 
+#include <charconv>
+
 namespace kh::mi {
 namespace {
 
@@ -11,7 +13,7 @@ const std::string& empty_string() {
 }
 
 const Value& find_in(const Tuple& tuple, std::string_view key) {
-  for (const auto& [name, value] : tuple.results) {
+  for (const auto& [name, value] : tuple.fields) {
     if (name == key) {
       return value;
     }
@@ -20,6 +22,15 @@ const Value& find_in(const Tuple& tuple, std::string_view key) {
 }
 
 }  // namespace
+
+std::optional<std::uint64_t> token_number(std::string_view token) {
+  std::uint64_t number = 0;
+  const auto [end, error] = std::from_chars(token.data(), token.data() + token.size(), number);
+  if (token.empty() || error != std::errc() || end != token.data() + token.size()) {
+    return std::nullopt;
+  }
+  return number;
+}
 
 const std::string& Value::str() const {
   if (const auto* text = std::get_if<std::string>(&data)) {
@@ -35,7 +46,7 @@ const Value& Value::get(std::string_view key) const {
 
 const Value* Value::find(std::string_view key) const {
   if (const auto* tuple = std::get_if<Tuple>(&data)) {
-    for (const auto& [name, value] : tuple->results) {
+    for (const auto& [name, value] : tuple->fields) {
       if (name == key) {
         return &value;
       }
@@ -56,7 +67,7 @@ const Value* Value::find(std::string_view key) const {
 std::vector<const Value*> Value::get_all(std::string_view key) const {
   std::vector<const Value*> found;
   if (const auto* tuple = std::get_if<Tuple>(&data)) {
-    for (const auto& [name, value] : tuple->results) {
+    for (const auto& [name, value] : tuple->fields) {
       if (name == key) {
         found.push_back(&value);
       }
@@ -76,7 +87,7 @@ const Value& Value::at(std::size_t index) const {
     return index < list->values.size() ? list->values[index] : empty_value();
   }
   if (const auto* tuple = std::get_if<Tuple>(&data)) {
-    return index < tuple->results.size() ? tuple->results[index].second : empty_value();
+    return index < tuple->fields.size() ? tuple->fields[index].value : empty_value();
   }
   return empty_value();
 }
@@ -86,7 +97,7 @@ std::size_t Value::size() const {
     return list->values.size();
   }
   if (const auto* tuple = std::get_if<Tuple>(&data)) {
-    return tuple->results.size();
+    return tuple->fields.size();
   }
   return 0;
 }

@@ -5,20 +5,17 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <variant>
 #include <vector>
 
 namespace kh::mi {
 
 struct Value;
+struct Field;
 
-// A result: `variable "=" value`.
-using Result = std::pair<std::string, Value>;
-
-// A tuple `{result, ...}`. Order is kept and duplicate keys are kept (gdb emits them).
+// A tuple `{result, ...}`: the fields in gdb's order, duplicate names kept (gdb emits them).
 struct Tuple {
-  std::vector<Result> results;
+  std::vector<Field> fields;
 };
 
 // A list `[value, ...]` or `[result, ...]`. For a list of results, `keys[i]` is the variable of
@@ -41,30 +38,40 @@ struct Value {
   // The first value named `key` in a tuple (or list of results); a shared empty value when absent
   // or when this is not a tuple, so that chains like v.get("frame").get("func").str() never throw.
   const Value& get(std::string_view key) const;
-  // Like get(), but nullptr when absent.
+  // Like get(), but nullptr when absent. The key "" finds the first unnamed field.
   const Value* find(std::string_view key) const;
   // Every value named `key` (duplicate keys), in order.
   std::vector<const Value*> get_all(std::string_view key) const;
-  // Element `index` of a list (or the value of result `index` of a tuple); shared empty when out of range.
+  // Element `index` of a list (or the value of field `index` of a tuple); shared empty when out of range.
   const Value& at(std::size_t index) const;
-  // Number of elements of a list or results of a tuple; 0 for a string.
+  // Number of elements of a list or fields of a tuple; 0 for a string.
   std::size_t size() const;
 };
 
+// A field of a tuple or record, what the GDB manual calls a result: `variable "=" value`. `name`
+// is empty for an unnamed value: gdb writes a tuple opened without a name as a bare `{...}`
+// after the comma of a record (`+download,{section=".text",...}` from -target-download).
+struct Field {
+  std::string name;
+  Value value;
+};
+
 // The shared empty value that get() and at() return when nothing matches; compare addresses with
-// it to tell "absent" from "present and empty". Defined inline right here on purpose: constructing
-// a Value before anything instantiates std::pair<std::string, Value> lets clang with libstdc++
-// (the fuzz build) resolve the Value -> Tuple -> pair cycle, which it otherwise rejects.
+// it to tell "absent" from "present and empty".
 inline const Value& empty_value() {
   static const Value empty;
   return empty;
 }
 
+// The token of a record as a number: nullopt when `token` is empty or does not fit in 64 bits.
+// Cannot fail otherwise (a token holds only digits).
+std::optional<std::uint64_t> token_number(std::string_view token);
+
 // `^done`, `^running`, `^connected`, `^error`, `^exit` (GDB manual: "GDB/MI Result Records").
 enum class ResultClass { Done, Running, Connected, Error, Exit };
 
 struct ResultRecord {
-  std::optional<std::uint64_t> token;
+  std::string token;  // the digits gdb echoed (any length, leading zeros kept); empty when none
   ResultClass result_class = ResultClass::Done;
   Tuple results;
 
@@ -77,7 +84,7 @@ struct ResultRecord {
 enum class AsyncKind { Exec, Status, Notify };
 
 struct AsyncRecord {
-  std::optional<std::uint64_t> token;
+  std::string token;  // the digits gdb echoed; empty when none
   AsyncKind kind = AsyncKind::Exec;
   std::string async_class;  // "stopped", "running", "breakpoint-modified", "thread-group-added", ...
   Tuple results;

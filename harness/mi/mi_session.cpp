@@ -159,11 +159,14 @@ struct MiSession::State {
 
   void handle_record(Record&& record) {
     if (auto* result = std::get_if<ResultRecord>(&record)) {
-      if (!result->token || *result->token < awaited_first || *result->token - awaited_first >= awaited_count) {
+      // Our tokens are integers; gdb echoes them as digits (a longer digit string is not ours).
+      const std::optional<std::uint64_t> token = token_number(result->token);
+      if (!token || *token < awaited_first || *token - awaited_first >= awaited_count) {
         return;
       }
-      ResultRecord& slot = awaited_out[*result->token - awaited_first];
-      if (!slot.token) {
+      ResultRecord& slot = awaited_out[*token - awaited_first];
+      // An answered slot holds its (non-empty) token; a repeated answer is dropped.
+      if (slot.token.empty()) {
         slot = std::move(*result);
         --awaited_missing;
       }
@@ -405,7 +408,7 @@ struct MiSession::State {
       return status;
     }
     std::size_t unanswered = 0;
-    while (unanswered + 1 < commands.size() && out[unanswered].token) {
+    while (unanswered + 1 < commands.size() && !out[unanswered].token.empty()) {
       ++unanswered;
     }
     return describe_failure(std::move(status).error(),

@@ -1,7 +1,8 @@
 // libFuzzer target for kh::mi::parse_line(). Besides crashes and sanitizer reports it checks
-// properties on every input: a failure is a Parse error naming a column inside the line, the
-// accessors of a parsed record agree with its data, and the record formats to a line that parses
-// to the same record.
+// properties on every input: a failure is a Parse error whose column (field and message) is
+// inside the line, the accessors of a parsed record agree with its data, the record formats to a
+// 7-bit line that parses to the same record, and formatting that record again gives the same
+// bytes. The parser sources are compiled in and only fmt is linked: the parser needs nothing else.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -27,8 +28,8 @@ void require(bool condition, const char* property, std::string_view input) {
 void check_value(const kh::mi::Value& value, std::string_view input) {
   require(&value.at(value.size()) == &kh::mi::empty_value(), "at(size()) is the empty value", input);
   if (const auto* tuple = std::get_if<kh::mi::Tuple>(&value.data)) {
-    for (std::size_t i = 0; i < tuple->results.size(); ++i) {
-      const auto& [name, child] = tuple->results[i];
+    for (std::size_t i = 0; i < tuple->fields.size(); ++i) {
+      const auto& [name, child] = tuple->fields[i];
       require(&value.at(i) == &child, "at(i) is result i of a tuple", input);
       require(value.find(name) != nullptr, "find() finds every variable of a tuple", input);
       const auto all = value.get_all(name);
@@ -56,8 +57,8 @@ void check_record(const kh::mi::Record& record, std::string_view input) {
     results = &async->results;
   }
   if (results != nullptr) {
-    for (const auto& [name, value] : results->results) {
-      require(!name.empty(), "every result has a variable name", input);
+    for (const auto& [name, value] : results->fields) {
+      require(!name.empty() || value.is_tuple(), "an unnamed field of a record is a tuple", input);
       check_value(value, input);
     }
   }
@@ -66,9 +67,9 @@ void check_record(const kh::mi::Record& record, std::string_view input) {
 bool same_value(const kh::mi::Value& a, const kh::mi::Value& b);
 
 bool same_results(const kh::mi::Tuple& a, const kh::mi::Tuple& b) {
-  return std::equal(a.results.begin(), a.results.end(), b.results.begin(), b.results.end(),
-                    [](const kh::mi::Result& x, const kh::mi::Result& y) {
-                      return x.first == y.first && same_value(x.second, y.second);
+  return std::equal(a.fields.begin(), a.fields.end(), b.fields.begin(), b.fields.end(),
+                    [](const kh::mi::Field& x, const kh::mi::Field& y) {
+                      return x.name == y.name && same_value(x.value, y.value);
                     });
 }
 
@@ -126,13 +127,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     require(record.error().kind == kh::ErrorKind::Parse, "a failure is a Parse error", line);
     const std::size_t column = column_of(record.error().message);
     require(column >= 1 && column <= size + 1, "the error names a column inside the line", line);
+    require(record.error().column == column, "Error::column is the column of the message", line);
     return 0;
   }
   check_record(*record, line);
 
   const std::string formatted = kh::mi::format_record(*record);
+  require(std::all_of(formatted.begin(), formatted.end(),
+                      [](char c) {
+                        return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f;
+                      }),
+          "a formatted record is printable 7-bit ASCII, as gdb's MI writes it", line);
   auto reparsed = kh::mi::parse_line(formatted);
   require(reparsed.ok(), "a formatted record parses", line);
   require(same_record(*reparsed, *record), "parse(format(r)) == r", line);
+  require(kh::mi::format_record(*reparsed) == formatted, "format(parse(format(r))) == format(r)", line);
   return 0;
 }

@@ -53,6 +53,9 @@ const std::vector<GrammarCase> kRecordCases = {
     {"token", R"(42^done,value="7")", R"(result #42 done {value:"7"})"},
     {"token_zero", "0^running", "result #0 running {}"},
     {"token_max", "18446744073709551615^done", "result #18446744073709551615 done {}"},
+    // gdb echoes any digit string as the token: longer than 64 bits, leading zeros kept.
+    {"token_longer_than_64_bits", "99999999999999999999999^done", "result #99999999999999999999999 done {}"},
+    {"token_leading_zeros", "007^done", "result #007 done {}"},
     {"error_with_escaped_quotes", R"(^error,msg="No symbol \"foo\" in current context.")",
      R"(result error {msg:"No symbol \"foo\" in current context."})"},
     // GDB/MI Async Records.
@@ -62,6 +65,14 @@ const std::vector<GrammarCase> kRecordCases = {
     {"exec_with_token", R"(7*running,thread-id="all")", R"(exec #7 running {thread-id:"all"})"},
     {"status", R"(+download,section=".text",section-size="1024")",
      R"(status download {section:".text",section-size:"1024"})"},
+    // -target-download progress (gdb 13 mi_load_progress): an unnamed tuple after the comma.
+    {"status_download_progress", R"(2+download,{section=".text",section-size="487359",total-size="696540"})",
+     R"(status #2 download {{section:".text",section-size:"487359",total-size:"696540"}})"},
+    {"status_download_sent",
+     R"(+download,{section=".data",section-sent="1024",section-size="4096",total-sent="2048",total-size="8192"})",
+     R"(status download {{section:".data",section-sent:"1024",section-size:"4096",total-sent:"2048",total-size:"8192"}})"},
+    {"unnamed_tuples_among_results", R"(^done,bkpt={number="1"},{number="1.1"},{})",
+     R"(result done {bkpt:{number:"1"},{number:"1.1"},{}})"},
     {"notify", R"(=thread-group-added,id="i1")", R"(notify thread-group-added {id:"i1"})"},
     {"notify_with_token", R"(3=library-loaded,id="a")", R"(notify #3 library-loaded {id:"a"})"},
     // GDB/MI Stream Records.
@@ -99,22 +110,23 @@ const std::vector<GrammarCase> kRecordCases = {
 INSTANTIATE_TEST_SUITE_P(Records, GrammarTest, ::testing::ValuesIn(kRecordCases),
                          [](const auto& case_info) { return std::string(case_info.param.rule); });
 
-// c-string escapes: every escape gdb emits, plus the C escapes it may pass through.
+// c-string escapes (the rule is in mi_parser.h): every escape gdb's printchar() emits, plus the
+// C escapes \v \' \? and C's one- and two-digit octal.
 const std::vector<GrammarCase> kEscapeCases = {
     {"newline_and_tab", R"(~"a\nb\tc")", R"(console "a\x0ab\x09c")"},
     {"quote_and_backslash", R"(~"\"\\")", R"(console "\"\\")"},
     {"control_escapes", R"(~"\r\a\b\f\v\e")", R"(console "\x0d\x07\x08\x0c\x0b\x1b")"},
+    {"single_quote_and_question_mark", R"(~"it\'s \?")", R"(console "it's ?")"},
     {"octal_three_digits", R"(~"\101\102\177")", R"(console "AB\x7f")"},
     {"octal_one_and_two_digits", R"(~"\0\7\12x")", R"(console "\x00\x07\x0ax")"},
     {"octal_stops_after_three_digits", R"(~"\1234")", R"(console "S4")"},
     {"octal_stops_at_non_octal_digit", R"(~"\18")", R"(console "\x018")"},
     {"octal_max", R"(~"\377")", R"(console "\xff")"},
     {"octal_utf8_sequence", R"(~"caf\303\251")", R"(console "caf\xc3\xa9")"},
+    {"octal_every_high_byte_as_mi_writes_it", R"(~"\200\237\240\377")", R"(console "\x80\x9f\xa0\xff")"},
     {"raw_utf8_bytes", "~\"caf\xc3\xa9\"", R"(console "caf\xc3\xa9")"},
-    {"hex_two_digits", R"(~"\x41\x7e")", R"(console "A~")"},
-    {"hex_one_digit", R"(~"\x4z")", R"(console "\x04z")"},
-    {"hex_stops_after_two_digits", R"(~"\x41B")", R"(console "AB")"},
-    {"hex_upper_case", R"(~"\xC3\xA9")", R"(console "\xc3\xa9")"},
+    {"gdb_char_array", R"(^done,value="\"nsclone\\000\\000\"")",
+     R"(result done {value:"\"nsclone\\000\\000\""})"},
     {"escape_at_string_end", R"(^done,a="x\n",b="\\")", R"(result done {a:"x\x0a",b:"\\"})"},
     {"only_escapes", R"(~"\n\n")", R"(console "\x0a\x0a")"},
 };
@@ -126,20 +138,91 @@ INSTANTIATE_TEST_SUITE_P(Escapes, GrammarTest, ::testing::ValuesIn(kEscapeCases)
 TEST(FormatRecordTest, EscapesLikeGdb) {
   StreamRecord stream{StreamKind::Console, "a\n\t\"\\\r\a\b\f\x1b\v\x01\x7f\x9f\xa0\xc3\xa9"};
   EXPECT_EQ(format_record(Record{stream}),
-            "~\"a\\n\\t\\\"\\\\\\r\\a\\b\\f\\e\\013\\001\\177\\237\xa0\xc3\xa9\"");
+            "~\"a\\n\\t\\\"\\\\\\r\\a\\b\\f\\e\\013\\001\\177\\237\\240\\303\\251\"");
+}
+
+// The bytes from `first` to `last`, both included.
+std::string byte_range(int first, int last) {
+  std::string bytes;
+  for (int byte = first; byte <= last; ++byte) {
+    bytes += static_cast<char>(byte);
+  }
+  return bytes;
+}
+
+struct ByteRangeCase {
+  const char* name;
+  std::string bytes;
+};
+
+void PrintTo(const ByteRangeCase& byte_case, std::ostream* out) {
+  *out << byte_case.name;
+}
+
+class ByteRangeTest : public ::testing::TestWithParam<ByteRangeCase> {};
+
+// Lines holding the bytes raw in a c-string, as a stream and as a value: the formatted line is
+// 7-bit printable ASCII (gdb's MI writes every byte >= 0x80 as \NNN), parses back to the same
+// bytes, and formats again to the same line.
+TEST_P(ByteRangeTest, FormatParseFormatIsByteIdentical) {
+  const std::string& bytes = GetParam().bytes;
+  for (const std::string& line :
+       {"~\"" + bytes + "\"", "^done,value=\"" + bytes + "\",t={a=\"" + bytes + "\"}"}) {
+    auto record = parse_line(line);
+    ASSERT_TRUE(record.ok()) << record.error().message;
+    const std::string formatted = format_record(*record);
+    for (const char c : formatted) {
+      const auto byte = static_cast<unsigned char>(c);
+      ASSERT_TRUE(byte >= 0x20 && byte < 0x7f) << "byte " << static_cast<int>(byte) << " in " << formatted;
+    }
+    auto reparsed = parse_line(formatted);
+    ASSERT_TRUE(reparsed.ok()) << formatted << "\n" << reparsed.error().message;
+    EXPECT_EQ(testing::describe(*reparsed), testing::describe(*record)) << formatted;
+    EXPECT_EQ(format_record(*reparsed), formatted);
+  }
+  auto stream = parse_line("~\"" + bytes + "\"");
+  ASSERT_TRUE(stream.ok());
+  EXPECT_EQ(std::get<StreamRecord>(*stream).text, bytes);
+}
+
+const std::vector<ByteRangeCase> kByteRanges = {
+    {"low_controls", byte_range(0x01, 0x1f)},
+    {"printable", byte_range(0x20, 0x21) + byte_range(0x23, 0x5b) + byte_range(0x5d, 0x7e)},
+    {"del", byte_range(0x7f, 0x7f)},
+    {"high_controls", byte_range(0x80, 0x9f)},
+    {"latin1_and_utf8_bytes", byte_range(0xa0, 0xff)},
+    {"utf8_text", "caf\xc3\xa9 \xe2\x82\xac"},
+};
+INSTANTIATE_TEST_SUITE_P(Bytes, ByteRangeTest, ::testing::ValuesIn(kByteRanges),
+                         [](const auto& case_info) { return std::string(case_info.param.name); });
+
+// Every byte, NUL and the two that must be escaped included, survives format -> parse -> format.
+TEST(FormatRecordTest, EveryByteValueRoundTrips) {
+  StreamRecord stream{StreamKind::Log, byte_range(0x00, 0xff)};
+  const std::string formatted = format_record(Record{stream});
+  auto parsed = parse_line(formatted);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(std::get<StreamRecord>(*parsed).text, stream.text);
+  EXPECT_EQ(format_record(*parsed), formatted);
 }
 
 TEST(FormatRecordTest, WritesEveryRecordKind) {
   ResultRecord result;
-  result.token = 12;
+  result.token = "12";
   result.result_class = ResultClass::Error;
-  result.results.results.emplace_back("msg", Value{std::string("bad")});
+  result.results.fields.push_back(Field{"msg", Value{std::string("bad")}});
   EXPECT_EQ(format_record(Record{result}), R"(12^error,msg="bad")");
 
   AsyncRecord async;
   async.kind = AsyncKind::Status;
   async.async_class = "download";
   EXPECT_EQ(format_record(Record{async}), "+download");
+  // An unnamed field is its bare value, as gdb writes -target-download's progress.
+  Tuple progress;
+  progress.fields.push_back(Field{"section", Value{std::string(".text")}});
+  async.token = "2";
+  async.results.fields.push_back(Field{"", Value{progress}});
+  EXPECT_EQ(format_record(Record{async}), R"(2+download,{section=".text"})");
 
   EXPECT_EQ(format_record(Record{StreamRecord{StreamKind::Log, "x"}}), R"(&"x")");
   EXPECT_EQ(format_record(Record{StreamRecord{StreamKind::Target, "y"}}), R"(@"y")");

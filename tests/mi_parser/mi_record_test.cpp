@@ -1,6 +1,8 @@
 // The accessors of mi_record.h: lookups never throw, and absent things read as empty.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "mi/mi_parser.h"
@@ -102,6 +104,51 @@ TEST(RecordTest, ResultAndAsyncRecordLookups) {
   auto done = parse_line("^done");
   ASSERT_TRUE(done.ok());
   EXPECT_EQ(std::get<ResultRecord>(*done).error_message(), "");
+}
+
+// The session's tokens are integers; a record keeps gdb's digits and converts on demand.
+TEST(RecordTest, TokenNumbers) {
+  struct Case {
+    const char* token;
+    std::optional<std::uint64_t> number;
+  };
+  const Case cases[] = {
+      {"", std::nullopt},
+      {"0", 0},
+      {"42", 42},
+      {"007", 7},
+      {"18446744073709551615", 18446744073709551615u},
+      {"18446744073709551616", std::nullopt},
+      {"99999999999999999999999", std::nullopt},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(token_number(c.token), c.number) << c.token;
+  }
+  auto long_token = parse_line("99999999999999999999999^done");
+  ASSERT_TRUE(long_token.ok()) << long_token.error().message;
+  EXPECT_EQ(std::get<ResultRecord>(*long_token).token, "99999999999999999999999");
+  EXPECT_EQ(token_number(std::get<ResultRecord>(*long_token).token), std::nullopt);
+  auto async = parse_line("12*running,thread-id=\"all\"");
+  ASSERT_TRUE(async.ok());
+  EXPECT_EQ(token_number(std::get<AsyncRecord>(*async).token), 12u);
+}
+
+// -target-download's progress: the unnamed tuple is a field named "", found with get("").
+TEST(RecordTest, UnnamedTupleOfADownloadRecord) {
+  auto record = parse_line(R"(2+download,{section=".text",section-size="487359",total-size="696540"})");
+  ASSERT_TRUE(record.ok()) << record.error().message;
+  const auto& download = std::get<AsyncRecord>(*record);
+  EXPECT_EQ(download.kind, AsyncKind::Status);
+  EXPECT_EQ(download.async_class, "download");
+  EXPECT_EQ(download.token, "2");
+  ASSERT_EQ(download.results.fields.size(), 1u);
+  EXPECT_EQ(download.results.fields[0].name, "");
+  const Value& progress = download.get("");
+  ASSERT_TRUE(progress.is_tuple());
+  EXPECT_EQ(progress.get("section").str(), ".text");
+  EXPECT_EQ(progress.get("section-size").str(), "487359");
+  EXPECT_EQ(progress.get("total-size").str(), "696540");
+  EXPECT_EQ(download.get("section").str(), "");
 }
 
 TEST(RecordTest, ResultClassNames) {

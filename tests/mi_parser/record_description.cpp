@@ -23,14 +23,16 @@ std::string describe_string(const std::string& text) {
 
 std::string describe_results(const Tuple& tuple) {
   std::string out = "{";
-  for (std::size_t i = 0; i < tuple.results.size(); ++i) {
-    out += (i > 0 ? "," : "") + tuple.results[i].first + ":" + describe(tuple.results[i].second);
+  for (std::size_t i = 0; i < tuple.fields.size(); ++i) {
+    const Field& field = tuple.fields[i];
+    out +=
+        (i > 0 ? "," : "") + (field.name.empty() ? std::string() : field.name + ":") + describe(field.value);
   }
   return out + "}";
 }
 
-std::string token_part(const std::optional<std::uint64_t>& token) {
-  return token ? fmt::format("#{} ", *token) : std::string();
+std::string token_part(const std::string& token) {
+  return token.empty() ? std::string() : fmt::format("#{} ", token);
 }
 
 }  // namespace

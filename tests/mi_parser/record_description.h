@@ -10,7 +10,8 @@
 namespace kh::mi::testing {
 
 // Strings as "..." with every byte outside printable ASCII (and '"', '\') written \xHH; tuples
-// as {name:value,...}; lists of values as [value,...]; lists of results as [name:value,...].
+// as {name:value,...} (an unnamed field as its value alone); lists of values as [value,...];
+// lists of results as [name:value,...].
 std::string describe(const Value& value);
 
 // "result #TOKEN CLASS {...}", "exec CLASS {...}" (also status, notify), "console \"...\""

@@ -19,6 +19,9 @@
 
 #include "common/temp_dir.h"
 #include "common/unique_fd.h"
+#include "mi/mi_commands.h"
+#include "mi/mi_frames.h"
+#include "mi/mi_parser.h"
 
 namespace kh::mi {
 namespace {
@@ -293,6 +296,123 @@ TEST(MiSession, WaitForStopTimesOutWhenNothingStops) {
   ASSERT_FALSE(stop.ok());
   EXPECT_EQ(stop.error().kind, ErrorKind::Timeout);
   EXPECT_THAT(stop.error().message, HasSubstr("*stopped"));
+}
+
+// What gdb really prints but MI parsers stumble on, injected into gdb's stdout with `shell echo`:
+// a token longer than 64 bits and -target-download's unnamed tuple. Neither is a parse error,
+// neither is taken for the answer of a pending command, and the session's own tokens still match.
+TEST(MiSession, LongTokensAndDownloadProgressAreMiAndDoNotConfuseTokens) {
+  MiSession gdb = start_gdb();
+  auto injected = gdb.command(
+      "shell echo '99999999999999999999999^done,value=\"bogus\"'; echo '1^done,value=\"stale\"'; "
+      "echo '2+download,{section=\".text\",section-size=\"487359\",total-size=\"696540\"}'",
+      soon());
+  ASSERT_TRUE(injected.ok()) << injected.error().to_string();
+  EXPECT_EQ(injected->get("value").str(), "");
+  for (const Error& error : gdb.take_parse_errors()) {
+    ADD_FAILURE() << error.to_string() << " " << (error.details.empty() ? "" : error.details.back());
+  }
+  bool saw_download = false;
+  for (const AsyncRecord& record : gdb.take_async_records()) {
+    if (record.kind == AsyncKind::Status && record.async_class == "download") {
+      saw_download = true;
+      EXPECT_EQ(record.token, "2");
+      EXPECT_EQ(record.get("").get("section-size").str(), "487359");
+    }
+  }
+  EXPECT_TRUE(saw_download);
+  auto answer = gdb.command("-data-evaluate-expression 6*7", soon());
+  ASSERT_TRUE(answer.ok()) << answer.error().to_string();
+  EXPECT_EQ(answer->get("value").str(), "42");
+}
+
+// The command builders of mi_commands.h, sent to a real gdb: gdb reads back exactly the text
+// that mi::quote() quoted, control bytes and quotes included.
+TEST(MiSession, BuiltCommandsAreReadByGdbAsQuoted) {
+  MiSession gdb = start_gdb(KH_DEBUGGEE_FINITE);
+  // A C string literal with a tab, a control byte and an escaped quote: gdb's value printer
+  // shows it with its own escapes.
+  auto literal = gdb.command(evaluate_expression("\"a\tb\x01\\\"c\""), soon());
+  ASSERT_TRUE(literal.ok()) << literal.error().to_string();
+  EXPECT_EQ(literal->get("value").str(), "\"a\\tb\\001\\\"c\"");
+  auto length = gdb.command(evaluate_expression("sizeof(\"\x01\x1f\x7f\r\")"), soon());
+  ASSERT_TRUE(length.ok()) << length.error().to_string();
+  EXPECT_EQ(length->get("value").str(), "5");
+
+  (void)gdb.take_stream_text();
+  ASSERT_TRUE(gdb.command(interpreter_exec_console("echo \"quoted\" \\t text\\n"), soon()).ok());
+  EXPECT_THAT(gdb.take_stream_text(), HasSubstr("\"quoted\" \t text\n"));
+
+  auto functions = gdb.command(symbol_info_functions("^target_function$"), soon());
+  ASSERT_TRUE(functions.ok()) << functions.error().to_string();
+  EXPECT_THAT(format_value(functions->get("symbols")), HasSubstr("name=\"target_function\""));
+
+  auto remote = gdb.command(target_select_remote("/nonexistent dir/gdb.sock"), soon());
+  ASSERT_FALSE(remote.ok());
+  EXPECT_EQ(remote.error().kind, ErrorKind::Gdb);
+  EXPECT_THAT(remote.error().message, HasSubstr("/nonexistent dir/gdb.sock"));
+
+  auto inserted = gdb.command(break_insert("target_function", "value == 41", false, true), soon());
+  ASSERT_TRUE(inserted.ok()) << inserted.error().to_string();
+  EXPECT_EQ(inserted->get("bkpt").get("disp").str(), "del");
+  EXPECT_EQ(inserted->get("bkpt").get("cond").str(), "value == 41");
+  ASSERT_TRUE(gdb.command("-exec-run", soon()).ok());
+  auto stop = gdb.wait_for_stop(soon());
+  ASSERT_TRUE(stop.ok()) << stop.error().to_string();
+  auto value = gdb.command(evaluate_expression("value"), soon());
+  ASSERT_TRUE(value.ok()) << value.error().to_string();
+  EXPECT_EQ(value->get("value").str(), "41");
+}
+
+// A real stop and a real backtrace through the typed decoders.
+TEST(MiSession, StopsAndStacksDecodeIntoTypedStructs) {
+  MiSession gdb = start_gdb(KH_DEBUGGEE_FINITE);
+  auto inserted = gdb.command(break_insert("target_function", "", false, false), soon());
+  ASSERT_TRUE(inserted.ok()) << inserted.error().to_string();
+  ASSERT_TRUE(gdb.command("-exec-run", soon()).ok());
+  auto stop = gdb.wait_for_stop(soon());
+  ASSERT_TRUE(stop.ok()) << stop.error().to_string();
+  auto event = decode_stop_event(*stop);
+  ASSERT_TRUE(event.ok()) << event.error().to_string();
+  EXPECT_EQ(event->reason, "breakpoint-hit");
+  EXPECT_EQ(event->breakpoint, std::stoi(inserted->get("bkpt").get("number").str()));
+  EXPECT_EQ(event->thread_id, 1);
+  ASSERT_TRUE(event->frame.has_value());
+  EXPECT_EQ(event->frame->func, "target_function");
+  EXPECT_THAT(event->frame->file, ::testing::EndsWith("debuggee.c"));
+  EXPECT_THAT(event->frame->fullname, HasSubstr("tests/mi_session/debuggee.c"));
+  EXPECT_TRUE(event->frame->line.has_value());
+  EXPECT_EQ(event->frame->args, (std::vector<FrameArg>{{"value", "40"}}));
+
+  auto stack = gdb.command(stack_list_frames(), soon());
+  ASSERT_TRUE(stack.ok()) << stack.error().to_string();
+  auto frames = decode_stack_frames(*stack);
+  ASSERT_TRUE(frames.ok()) << frames.error().to_string();
+  ASSERT_EQ(frames->size(), 3u);
+  EXPECT_EQ((*frames)[0].func, "target_function");
+  EXPECT_EQ((*frames)[0].line, event->frame->line);
+  EXPECT_EQ((*frames)[1].func, "call_target");
+  EXPECT_EQ((*frames)[2].func, "main");
+  EXPECT_EQ((*frames)[2].level, 2);
+
+  auto arguments = gdb.command(stack_list_arguments(true), soon());
+  ASSERT_TRUE(arguments.ok()) << arguments.error().to_string();
+  auto decoded = decode_stack_arguments(*arguments);
+  ASSERT_TRUE(decoded.ok()) << decoded.error().to_string();
+  attach_arguments(*frames, *decoded);
+  EXPECT_EQ((*frames)[0].args, (std::vector<FrameArg>{{"value", "40"}}));
+  EXPECT_EQ((*frames)[1].args, (std::vector<FrameArg>{{"value", "40"}}));
+  EXPECT_TRUE((*frames)[2].args.empty());
+
+  ASSERT_TRUE(gdb.command(exec_step_instruction(), soon()).ok());
+  auto stepped = gdb.wait_for_stop(soon());
+  ASSERT_TRUE(stepped.ok()) << stepped.error().to_string();
+  auto step_event = decode_stop_event(*stepped);
+  ASSERT_TRUE(step_event.ok()) << step_event.error().to_string();
+  EXPECT_EQ(step_event->reason, "end-stepping-range");
+  EXPECT_EQ(step_event->breakpoint, std::nullopt);
+  ASSERT_TRUE(gdb.command(exec_continue(), soon()).ok());
+  EXPECT_TRUE(gdb.wait_for_stop(soon()).ok());
 }
 
 TEST(MiSession, RejectsWhatIsNotOneCommandLineWithoutSendingIt) {

@@ -10,9 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "engine/mi_to_trace.h"
+#include "mi/mi_frames.h"
 #include "mi/mi_parser.h"
 #include "trace/expectation.h"
-#include "trace/mi_frames.h"
 #include "trace/scenario.h"
 
 namespace kh::trace {
@@ -82,13 +83,12 @@ Trace trace_from_transcript(const std::filesystem::path& path, const ResolvedSce
       if (const mi::Value& bkpt = result->get("bkpt"); bkpt.is_tuple()) {
         breakpoint_names[bkpt.get("number").str()] = bkpt.get("original-location").str();
       }
-      const mi::Value& stack = result->get("stack");
-      if (pending && stack.is_list()) {
-        auto frames = frames_from_mi(stack);
+      if (pending && result->get("stack").is_list()) {
+        auto frames = mi::decode_stack_frames(*result);
         EXPECT_TRUE(frames.ok()) << path << ":" << line_number;
         if (!frames.ok()) continue;
         std::vector<FrameArg> args = std::move(pending->frames.front().args);
-        pending->frames = std::move(*frames);
+        pending->frames = engine::to_trace_frames(*frames);
         if (!pending->frames.empty()) pending->frames.front().args = std::move(args);
         bool boot = has_frame(*pending, "devtmpfsd") || has_frame(*pending, "ksys_unshare");
         pending->task_comm = boot ? "kdevtmpfs" : scenario.guest.comm;
@@ -102,10 +102,13 @@ Trace trace_from_transcript(const std::filesystem::path& path, const ResolvedSce
       }
     } else if (const auto* async = std::get_if<mi::AsyncRecord>(&*record)) {
       if (async->async_class == "stopped" && async->get("reason").str() == "breakpoint-hit") {
+        auto stop = mi::decode_stop_event(*async);
+        EXPECT_TRUE(stop.ok() && stop->frame && stop->breakpoint) << path << ":" << line_number;
+        if (!stop.ok() || !stop->frame || !stop->breakpoint) continue;
         Hit hit;
-        hit.breakpoint = breakpoint_names[async->get("bkptno").str()];
+        hit.breakpoint = breakpoint_names[std::to_string(*stop->breakpoint)];
         hit.frames.push_back(Frame{});
-        hit.frames.front().args = frame_args_from_mi(async->get("frame").get("args"));
+        hit.frames.front().args = engine::to_trace_args(stop->frame->args);
         pending = std::move(hit);
       }
     }
@@ -225,7 +228,8 @@ INSTANTIATE_TEST_SUITE_P(Kernels, FixtureMatch, testing::ValuesIn(kKernels),
                            return "linux_" + name;
                          });
 
-// -stack-list-frames on real stacks: trailing ?? frames go, inlined frames stay.
+// -stack-list-frames on real stacks, decoded by mi/ and turned into trace frames by the engine:
+// trailing ?? frames go, inlined frames stay.
 TEST(MiFrames, RealStacks) {
   std::istringstream lines(read_text(kFixtures / "trace-mount-linux-4.19.304.mi"));
   std::string line;
@@ -234,9 +238,9 @@ TEST(MiFrames, RealStacks) {
     if (!line.starts_with("^done,stack=")) continue;
     auto record = mi::parse_line(line);
     ASSERT_TRUE(record.ok());
-    auto frames = frames_from_mi(std::get<mi::ResultRecord>(*record).get("stack"));
+    auto frames = mi::decode_stack_frames(std::get<mi::ResultRecord>(*record));
     ASSERT_TRUE(frames.ok()) << frames.error().to_string();
-    stacks.push_back(std::move(*frames));
+    stacks.push_back(engine::to_trace_frames(*frames));
   }
   ASSERT_EQ(stacks.size(), 9u);
   for (const auto& frames : stacks) {
@@ -263,10 +267,10 @@ TEST(MiFrames, RealStacks) {
 TEST(MiFrames, RejectsWhatIsNotAStack) {
   auto not_list = mi::parse_line("^done,stack=\"x\"");
   ASSERT_TRUE(not_list.ok());
-  EXPECT_EQ(frames_from_mi(std::get<mi::ResultRecord>(*not_list).get("stack")).error().kind, ErrorKind::Parse);
+  EXPECT_EQ(mi::decode_stack_frames(std::get<mi::ResultRecord>(*not_list)).error().kind, ErrorKind::Parse);
   auto bad_level = mi::parse_line("^done,stack=[frame={level=\"x\",func=\"f\"}]");
   ASSERT_TRUE(bad_level.ok());
-  EXPECT_EQ(frames_from_mi(std::get<mi::ResultRecord>(*bad_level).get("stack")).error().kind, ErrorKind::Parse);
+  EXPECT_EQ(mi::decode_stack_frames(std::get<mi::ResultRecord>(*bad_level)).error().kind, ErrorKind::Parse);
 }
 
 TEST(MiFrames, ArgumentsOfEveryFrame) {
@@ -278,12 +282,15 @@ TEST(MiFrames, ArgumentsOfEveryFrame) {
       "frame={level=\"1\",args=[{name=\"dev_name\",value=\"0xffff888000300a38 \\\"/myproc\\\"\"},"
       "{name=\"flags\",value=\"4096\"}]},frame={level=\"2\",args=[name=\"x\"]}]");
   ASSERT_TRUE(stack.ok() && args.ok());
-  auto frames = frames_from_mi(std::get<mi::ResultRecord>(*stack).get("stack"));
-  ASSERT_TRUE(frames.ok());
-  ASSERT_EQ(frames->size(), 2u);
-  attach_frame_args(*frames, std::get<mi::ResultRecord>(*args).get("stack-args"));
-  EXPECT_EQ((*frames)[0].args, (std::vector<FrameArg>{{"recurse", "<optimized out>"}}));
-  EXPECT_EQ((*frames)[1].args,
+  auto stack_frames = mi::decode_stack_frames(std::get<mi::ResultRecord>(*stack));
+  ASSERT_TRUE(stack_frames.ok());
+  auto stack_args = mi::decode_stack_arguments(std::get<mi::ResultRecord>(*args));
+  ASSERT_TRUE(stack_args.ok()) << stack_args.error().to_string();
+  mi::attach_arguments(*stack_frames, *stack_args);
+  const std::vector<Frame> frames = engine::to_trace_frames(*stack_frames);
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_EQ(frames[0].args, (std::vector<FrameArg>{{"recurse", "<optimized out>"}}));
+  EXPECT_EQ(frames[1].args,
             (std::vector<FrameArg>{{"dev_name", "0xffff888000300a38 \"/myproc\""}, {"flags", "4096"}}));
 }
 

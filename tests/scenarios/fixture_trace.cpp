@@ -5,8 +5,9 @@
 #include <optional>
 #include <variant>
 
+#include "engine/mi_to_trace.h"
+#include "mi/mi_frames.h"
 #include "mi/mi_parser.h"
-#include "trace/mi_frames.h"
 
 namespace kh::test {
 namespace {
@@ -58,9 +59,14 @@ Result<FixtureTranscript> read_fixture_transcript(const std::filesystem::path& p
           return make_error(ErrorKind::Parse, "{}:{}: a stop before the backtrace of the previous one",
                             path.filename().string(), line_number);
         }
-        const mi::Value& frame = async->get("frame");
-        pending = FixtureStop{frame.get("func").str(), {}};
-        pending_args = trace::frame_args_from_mi(frame.get("args"));
+        Result<mi::StopEvent> stop = mi::decode_stop_event(*async);
+        if (!stop.ok() || !stop->frame) {
+          Error error = stop.ok() ? make_error(ErrorKind::Parse, "a breakpoint stop without a frame") : stop.error();
+          error.location = fmt::format("{}:{}", path.filename().string(), line_number);
+          return error;
+        }
+        pending = FixtureStop{stop->frame->func, {}};
+        pending_args = engine::to_trace_args(stop->frame->args);
       }
       continue;
     }
@@ -71,15 +77,14 @@ Result<FixtureTranscript> read_fixture_transcript(const std::filesystem::path& p
     if (const mi::Value& bkpt = result->get("bkpt"); bkpt.is_tuple()) {
       transcript.breakpoint_functions.insert(bkpt.get("original-location").str());
     }
-    const mi::Value& stack = result->get("stack");
-    if (pending && stack.is_list()) {
-      Result<std::vector<trace::Frame>> frames = trace::frames_from_mi(stack);
+    if (pending && result->get("stack").is_list()) {
+      Result<std::vector<mi::StackFrame>> frames = mi::decode_stack_frames(*result);
       if (!frames.ok()) {
         Error error = frames.error();
         error.location = fmt::format("{}:{}", path.filename().string(), line_number);
         return error;
       }
-      pending->frames = std::move(frames).value();
+      pending->frames = engine::to_trace_frames(*frames);
       if (!pending->frames.empty()) {
         pending->frames.front().args = std::move(pending_args);
       }
