@@ -297,7 +297,9 @@ void append_verdict(std::string& out, const trace::RunReport& report, const Term
   Verdict verdict = report.verdict;
   bool broken = verdict == Verdict::Timeout || verdict == Verdict::Infra || verdict == Verdict::Error ||
                 verdict == Verdict::Interrupted;
-  bool show_serial = broken || (verdict == Verdict::Fail && style.verbosity == Verbosity::Verbose);
+  // A guest that failed said why on the console (a missing applet, a failed step): show it.
+  const bool guest_failed = report.guest_exit_status && *report.guest_exit_status != 0;
+  bool show_serial = broken || guest_failed || (verdict == Verdict::Fail && style.verbosity == Verbosity::Verbose);
   if (broken && !report.evidence.empty()) {
     out += "\nevidence:\n";
     for (const std::string& line : report.evidence) {

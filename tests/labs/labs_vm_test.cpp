@@ -144,7 +144,9 @@ TEST_F(LabsVmTest, ForkAndExecKeepTheGuestScope) {
     EXPECT_TRUE(comm == "mount" || comm == "unshare") << comm << ": " << report["trace"].dump(1);
   }
   // The boot: kdevtmpfs's devtmpfs, init's proc and sysfs (mount -a), none of them counted above.
-  EXPECT_GE(all, guest + 3) << report["trace"].dump(1);
+  // (A stop at a PC where both breakpoints hold is reported by gdb as the first one's: the guest's
+  // own mounts are counted for path_mount, not again for every_mount.)
+  EXPECT_GE(all, 3) << report["trace"].dump(1);
   EXPECT_EQ(all_comms.count("kdevtmpfs"), 1u) << report["trace"].dump(1);
 }
 
