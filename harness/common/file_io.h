@@ -20,4 +20,10 @@ Result<std::string> read_file(const std::filesystem::path& path);
 Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view bytes,
                                    mode_t mode = 0644);
 
+// Whether the file system at `dir` takes new data right now: writes `bytes` to a new file there,
+// syncs and removes it. Fails with ErrorKind::Io whose message ends with the system's reason
+// ("No space left on device", "Read-only file system", "Permission denied", ...). Tools such as
+// tar report a full disk only as a short write; this names the cause.
+Result<void> probe_writable(const std::filesystem::path& dir, std::size_t bytes = 64 * 1024);
+
 }  // namespace kh

@@ -81,7 +81,16 @@ Result<KernelBuild> build_and_store(const KernelCache& cache, const std::string&
   KH_ASSIGN_OR_RETURN(TempDir work, TempDir::create(KernelCache::temp_prefix(key), cache.kernels_dir()));
   KH_ASSIGN_OR_RETURN(BuildLog log, BuildLog::create(work.path() / "build.log", progress));
   log.note(fmt::format("building kernel {} from {}", key, source.description));
-  KH_ASSIGN_OR_RETURN(SourceTree tree, prepare_source_tree(source, cache, log, progress));
+  auto prepared = prepare_source_tree(source, cache, log, progress);
+  if (!prepared) {
+    Error error = std::move(prepared).error();
+    // A bad tarball is said in one line; a failing disk or tool gets its log kept as evidence.
+    if (error.kind != ErrorKind::Interrupted && error.kind != ErrorKind::Config) {
+      keep_failed_log(cache, key, log, error);
+    }
+    return error;
+  }
+  SourceTree tree = std::move(*prepared);
   progress.set_title(fmt::format("linux {}{}", tree.version.to_string(), tree.version.suffix));
 
   BuildInputs inputs;
