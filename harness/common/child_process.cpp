@@ -172,7 +172,7 @@ Result<ChildProcess> ChildProcess::spawn(const ChildSpec& spec) {
   if (own_group) {
     // The child also calls setpgid; doing it here too closes the race with an early signal().
     ::setpgid(child.pid_, child.pid_);
-    register_process_group(child.pid_);
+    register_process_group(child.pid_, name);
   }
   auto pidfd = open_pidfd(child.pid_);
   if (!pidfd) {
