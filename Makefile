@@ -1,4 +1,5 @@
-# kharness: the commands users call. Every target installs what it needs first (`deps`).
+# kharness: the commands users call. Every target first installs the Debian packages it needs
+# (tools/install-deps.sh with the groups of tools/debian-packages.txt).
 #
 #   make trace-mount   trace how Linux builds a mount namespace, and check it
 #   make test          the whole test suite (unit and VM tests), plus the sanitizer build
@@ -13,51 +14,64 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?=
 
-.PHONY: all deps configure build build-kharness test test-unit test-vm test-sanitize fuzz bench trace-mount matrix format clean
+.PHONY: all deps deps-build deps-trace deps-test deps-extra configure build build-kharness test test-unit \
+        test-vm test-sanitize fuzz bench trace-mount matrix format clean
 
 all: build
 
+# Package groups (tools/debian-packages.txt): build, run (VM, gdb, kernel builds), kernel (Debian's
+# linux-source-6.1), test, kernels-extra (linux-source-6.12, from bookworm-security). A target
+# needs only its groups: a Debian without bookworm-security still runs `make trace-mount`.
+DEPS = tools/install-deps.sh
 deps:
-	@tools/install-deps.sh
+	@$(DEPS) build run kernel test --optional kernels-extra
+deps-build:
+	@$(DEPS) build
+deps-trace:
+	@$(DEPS) build run kernel
+deps-test:
+	@$(DEPS) build run kernel test
+deps-extra:
+	@$(DEPS) kernels-extra
 
-$(BUILD_DIR)/CMakeCache.txt: | deps
+$(BUILD_DIR)/CMakeCache.txt: | deps-build
 	cmake -S . -B $(BUILD_DIR) -DKH_WERROR=ON $(CMAKE_FLAGS)
 
 configure: $(BUILD_DIR)/CMakeCache.txt
 
-build: deps configure
+build: deps-build configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 # Only what a run needs (the kharness program and the guest programs), not the test binaries.
-build-kharness: deps configure
+build-kharness: deps-build configure
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target kharness guest_programs
 
 # Everything: all tests (unit and VM), the unit tests again under ASan+UBSan, a short fuzz run.
-test: build
+test: deps-test deps-extra build
 	cd $(BUILD_DIR) && ctest --output-on-failure $(CTEST_FLAGS)
 	$(MAKE) --no-print-directory test-sanitize
 	$(MAKE) --no-print-directory fuzz
 
-test-unit: build
+test-unit: deps-test build
 	cd $(BUILD_DIR) && ctest --output-on-failure -L unit $(CTEST_FLAGS)
 
-test-vm: build
+test-vm: deps-test deps-extra build
 	cd $(BUILD_DIR) && ctest --output-on-failure -L vm $(CTEST_FLAGS)
 
 # The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
-test-sanitize: deps
+test-sanitize: deps-test
 	cmake -S . -B $(ASAN_BUILD_DIR) -DKH_WERROR=ON -DKH_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
 	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
 	cd $(ASAN_BUILD_DIR) && ctest --output-on-failure -L unit $(CTEST_FLAGS)
 
 # The MI parser under libFuzzer (clang) for FUZZ_SECONDS, seeded with the fixture transcripts.
 FUZZ_SECONDS ?= 30
-fuzz: deps
+fuzz: deps-test
 	tests/fuzz/run-fuzz.sh $(FUZZ_SECONDS)
 
 # Figures only on stdout: everything cmake and make say goes to stderr.
 bench:
-	@$(MAKE) --no-print-directory deps configure >&2
+	@$(MAKE) --no-print-directory deps-trace deps-extra configure >&2
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target bench_programs >&2
 	@while read -r program args; do $$program $$args < /dev/null || exit 1; done < $(BUILD_DIR)/bench/programs.txt
 
@@ -68,7 +82,7 @@ KERNEL_ARGS = $(if $(KERNEL_SOURCE),--kernel-source "$(KERNEL_SOURCE)") \
               $(if $(KERNEL_VERSION),--kernel-version "$(KERNEL_VERSION)")
 RUN_FLAGS ?=
 
-trace-mount: build-kharness
+trace-mount: deps-trace build-kharness
 	$(BUILD_DIR)/kharness run scenarios/trace-mount.xml --prefer-kernel 4.19 $(KERNEL_ARGS) $(RUN_FLAGS)
 
 # The scenarios (SCENARIOS, default all of scenarios/) on every kernel option in KERNELS, each one
@@ -76,7 +90,7 @@ trace-mount: build-kharness
 SCENARIOS ?= $(wildcard scenarios/*.xml)
 KERNELS ?= --kernel-package linux-source-6.1 --kernel-package linux-source-6.12
 MATRIX_FLAGS ?=
-matrix: build-kharness
+matrix: deps-trace deps-extra build-kharness
 	$(BUILD_DIR)/kharness matrix $(SCENARIOS) $(KERNELS) $(MATRIX_FLAGS)
 
 format:

@@ -31,14 +31,19 @@ int run_build(const kernel::KernelRequest& request) {
   return kExitPass;
 }
 
+// One line per entry; a broken entry says what is wrong and how to remove it instead of its source.
 int run_list() {
   for (const auto& build : kernel::list_kernels()) {
     std::string date = build.built_at.substr(0, 16);
     if (date.size() > 10) {
       date[10] = ' ';
     }
+    auto sound = kernel::check_kernel(build);
+    std::string what = sound ? build.source
+                             : fmt::format("BROKEN: {}; remove it with `{}`", sound.error().message,
+                                           kernel::clean_command(build));
     fmt::print("{}  {:<12}  {:<9}  {}  {}\n", build.key, build.release, human_size(kernel::entry_size(build)),
-               date, build.source);
+               date, what);
   }
   return kExitPass;
 }
@@ -87,7 +92,8 @@ void add_kernel_command(CLI::App& app, int& exit_code) {
   add_kernel_options(*build, *request);
   build->callback([request, &exit_code] { exit_code = run_build(*request); });
 
-  auto* list = kernel->add_subcommand("list", "List the ready kernels: key, release, size, date, source");
+  auto* list = kernel->add_subcommand(
+      "list", "List the ready kernels: key, release, size, date, source (or what is broken)");
   list->callback([&exit_code] { exit_code = run_list(); });
 
   auto key = std::make_shared<std::string>();

@@ -107,9 +107,20 @@ Result<ChildProcess> ChildProcess::spawn(const ChildSpec& spec) {
   const bool own_group = spec.own_process_group;
   const bool die_with_parent = spec.die_with_parent;
   const pid_t parent = ::getpid();
+  // Boost passes the resolved path as argv[0]; programs name themselves by it in their messages
+  // ("/usr/bin/tar: ..."), which must read as the user's command does ("tar: ..."). The child
+  // execs our own argv instead; these pointers stay valid in it (a copy of this frame).
+  std::vector<std::string> argv_copy = spec.argv;
+  std::vector<char*> argv_pointers;
+  for (auto& arg : argv_copy) {
+    argv_pointers.push_back(arg.data());
+  }
+  argv_pointers.push_back(nullptr);
+  char* const* const exec_argv = argv_pointers.data();
 
   // Runs in the child between fork and exec: only async-signal-safe calls.
-  auto setup = [=](auto& /*executor*/) {
+  auto setup = [=](auto& executor) {
+    executor.cmd_line = exec_argv;
     if (own_group) {
       ::setpgid(0, 0);
     }
@@ -161,7 +172,7 @@ Result<ChildProcess> ChildProcess::spawn(const ChildSpec& spec) {
   if (own_group) {
     // The child also calls setpgid; doing it here too closes the race with an early signal().
     ::setpgid(child.pid_, child.pid_);
-    register_process_group(child.pid_);
+    register_process_group(child.pid_, name);
   }
   auto pidfd = open_pidfd(child.pid_);
   if (!pidfd) {

@@ -25,7 +25,7 @@ enum class Stdio {
 
 // Everything needed to start a child.
 struct ChildSpec {
-  std::vector<std::string> argv;  // argv[0] is looked up in PATH when it holds no '/'
+  std::vector<std::string> argv;  // argv[0] is looked up in PATH when it holds no '/', and passed as is
   std::filesystem::path cwd;      // empty: the parent's
   std::vector<std::pair<std::string, std::string>> env;  // set on top of the parent's environment
   Stdio stdin_mode = Stdio::Null;

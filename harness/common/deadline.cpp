@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -20,20 +21,68 @@ std::atomic<int> g_interrupt_read_fd{-1};
 std::atomic<int> g_interrupt_write_fd{-1};
 std::atomic<int> g_interrupt_signal{0};
 
+// One registered process group: its id (0: free, -1: being filled in) and its program's name, read
+// by the signal handler.
+struct GroupSlot {
+  std::atomic<int> pgid{0};
+  std::array<char, 32> name{};
+};
 constexpr std::size_t kMaxGroups = 64;
-std::array<std::atomic<int>, kMaxGroups> g_groups{};
+std::array<GroupSlot, kMaxGroups> g_groups{};
+
+// Appends to a fixed buffer: all the signal handler may use (no allocation, no stdio).
+struct SignalSafeLine {
+  std::array<char, 1024> text{};
+  std::size_t size = 0;
+
+  void add(const char* part) {
+    for (; *part != '\0' && size < text.size(); ++part) {
+      text[size++] = *part;
+    }
+  }
+  void add_number(int number) {
+    char digits[16];
+    std::size_t count = 0;
+    unsigned value = number < 0 ? 0U : static_cast<unsigned>(number);
+    do {
+      digits[count++] = static_cast<char>('0' + value % 10);
+      value /= 10;
+    } while (value != 0 && count < sizeof digits);
+    while (count > 0 && size < text.size()) {
+      text[size++] = digits[--count];
+    }
+  }
+};
+
+// Second signal: the user insists. Kill what we started, say so in one line, and leave now.
+[[noreturn]] void kill_everything_and_exit(int signo) {
+  SignalSafeLine line;
+  line.add("kharness: interrupted again: ");
+  int killed = 0;
+  for (auto& group : g_groups) {
+    const int pgid = group.pgid.load();
+    if (pgid <= 0) {
+      continue;
+    }
+    ::kill(-pgid, SIGKILL);
+    line.add(killed++ == 0 ? "killed " : ", ");
+    line.add(group.name[0] != '\0' ? group.name.data() : "a child");
+    line.add(" (pid ");
+    line.add_number(pgid);
+    line.add(")");
+  }
+  line.add(killed == 0 ? "nothing was running; exiting\n" : " with their process groups; exiting\n");
+  if (line.size == line.text.size()) {
+    line.text[line.size - 1] = '\n';
+  }
+  [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, line.text.data(), line.size);
+  ::_exit(128 + signo);
+}
 
 void on_signal(int signo) {
   int expected = 0;
   if (!g_interrupt_signal.compare_exchange_strong(expected, signo)) {
-    // Second signal: the user insists. Kill what we started and leave now.
-    for (auto& group : g_groups) {
-      int pgid = group.load();
-      if (pgid > 0) {
-        ::kill(-pgid, SIGKILL);
-      }
-    }
-    ::_exit(128 + signo);
+    kill_everything_and_exit(signo);
   }
   int fd = g_interrupt_write_fd.load();
   if (fd >= 0) {
@@ -112,10 +161,15 @@ bool interrupted() { return g_interrupt_signal.load() != 0; }
 
 int interrupt_signal() { return g_interrupt_signal.load(); }
 
-void register_process_group(int pgid) {
+void register_process_group(int pgid, std::string_view name) {
   for (auto& group : g_groups) {
     int expected = 0;
-    if (group.compare_exchange_strong(expected, pgid)) {
+    // Reserved (-1) while the name is written: the handler only reads slots with a pgid.
+    if (group.pgid.compare_exchange_strong(expected, -1)) {
+      const std::size_t length = std::min(name.size(), group.name.size() - 1);
+      std::copy_n(name.data(), length, group.name.data());
+      group.name[length] = '\0';
+      group.pgid.store(pgid);
       return;
     }
   }
@@ -124,7 +178,7 @@ void register_process_group(int pgid) {
 void unregister_process_group(int pgid) {
   for (auto& group : g_groups) {
     int expected = pgid;
-    if (group.compare_exchange_strong(expected, 0)) {
+    if (group.pgid.compare_exchange_strong(expected, 0)) {
       return;
     }
   }

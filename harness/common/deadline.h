@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <span>
+#include <string_view>
 
 #include "common/result.h"
 
@@ -35,15 +36,18 @@ Result<std::size_t> wait_readable(std::span<const int> fds, Deadline deadline);
 
 // Installs SIGINT/SIGTERM/SIGHUP handlers: the first signal makes every wait_readable() return
 // ErrorKind::Interrupted so that destructors end children and remove temp dirs; a second signal
-// kills every registered child process group at once and exits with 128+signal.
+// kills every registered child process group at once, says which in one line on stderr
+// ("kharness: interrupted again: killed qemu-system-x86_64 (pid 42), gdb (pid 41) ...") and exits
+// with 128+signal. Its private run folders stay; the next run's sweep removes them.
 void install_interrupt_handlers();
 // True once a SIGINT/SIGTERM/SIGHUP arrived.
 bool interrupted();
 // The signal that interrupted kharness, or 0.
 int interrupt_signal();
 
-// Child process groups that the second-signal path kills. ChildProcess registers itself.
-void register_process_group(int pgid);
+// Child process groups that the second-signal path kills and names (up to 31 bytes of `name`).
+// ChildProcess registers itself.
+void register_process_group(int pgid, std::string_view name = {});
 void unregister_process_group(int pgid);
 
 }  // namespace kh

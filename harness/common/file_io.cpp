@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -108,6 +109,34 @@ Result<void> check_output_path(const std::filesystem::path& path, std::string_vi
   if (::access(folder.c_str(), W_OK | X_OK) != 0) {
     return make_error(ErrorKind::Config, "{} {}: cannot write in {}: {}", what, path.string(), folder.string(),
                       std::strerror(errno));
+  }
+  return {};
+}
+
+Result<void> probe_writable(const std::filesystem::path& dir, std::size_t bytes) {
+  std::string pattern = (dir / ".kh-write-probe-XXXXXX").string();
+  UniqueFd fd(::mkostemp(pattern.data(), O_CLOEXEC));
+  if (!fd.valid()) {
+    return io_error("create a file in", dir, errno);
+  }
+  TemporaryFile probe(pattern);
+  const std::string block(std::min<std::size_t>(bytes, 65536), 'k');
+  for (std::size_t written = 0; written < bytes;) {
+    ssize_t n = ::write(fd.get(), block.data(), std::min(block.size(), bytes - written));
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      return io_error("write to", dir, errno);
+    }
+    if (n == 0) {
+      return io_error("write to", dir, ENOSPC);
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  // Delayed allocation may only fail here.
+  if (::fsync(fd.get()) != 0) {
+    return io_error("sync a file in", dir, errno);
   }
   return {};
 }

@@ -61,6 +61,9 @@ class BuildLog {
 
   // Where the log is written.
   const std::filesystem::path& path() const { return path_; }
+  // The last lines (up to 25) of the most recent step's output, for callers that explain its
+  // failure in their own words.
+  const std::deque<std::string>& step_tail() const { return tail_; }
 
  private:
   BuildLog(std::filesystem::path path, UniqueFd fd, BuildProgress& progress)

@@ -40,6 +40,26 @@ std::string_view not_set_name(std::string_view line) {
   return is_symbol(name) ? name : std::string_view{};
 }
 
+// A line as an error message may show it: bytes outside printable ASCII as \xNN (a binary file must
+// not send control characters to the terminal), cut after kShownLineLength characters.
+constexpr std::size_t kShownLineLength = 80;
+std::string shown_line(std::string_view line) {
+  std::string shown;
+  for (char c : line) {
+    if (shown.size() >= kShownLineLength) {
+      shown += "...";
+      break;
+    }
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f) {
+      shown.push_back(c);
+    } else {
+      shown += fmt::format("\\x{:02x}", byte);
+    }
+  }
+  return shown;
+}
+
 Result<std::string> read_text(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -85,7 +105,7 @@ Result<std::vector<ConfigEntry>> parse_config_text(std::string_view text, std::s
       Error error = make_error(ErrorKind::Config,
                                "'{}' is not a Kconfig line (expected CONFIG_NAME=value or "
                                "'# CONFIG_NAME is not set')",
-                               line);
+                               shown_line(line));
       error.location = origin;
       return error;
     }

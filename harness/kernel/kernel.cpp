@@ -1,5 +1,6 @@
 #include "kernel/kernel.h"
 
+#include <algorithm>
 #include <ctime>
 #include <system_error>
 
@@ -75,7 +76,16 @@ Result<KernelBuild> build_and_store(const KernelCache& cache, const std::string&
   KH_ASSIGN_OR_RETURN(TempDir work, TempDir::create(KernelCache::temp_prefix(key), cache.kernels_dir()));
   KH_ASSIGN_OR_RETURN(BuildLog log, BuildLog::create(work.path() / "build.log", progress));
   log.note(fmt::format("building kernel {} from {}", key, source.description));
-  KH_ASSIGN_OR_RETURN(SourceTree tree, prepare_source_tree(source, cache, log, progress));
+  auto prepared = prepare_source_tree(source, cache, log, progress);
+  if (!prepared) {
+    Error error = std::move(prepared).error();
+    // A bad tarball is said in one line; a failing disk or tool gets its log kept as evidence.
+    if (error.kind != ErrorKind::Interrupted && error.kind != ErrorKind::Config) {
+      keep_failed_log(cache, key, log, error);
+    }
+    return error;
+  }
+  SourceTree tree = std::move(*prepared);
   progress.set_title(fmt::format("linux {}{}", tree.version.to_string(), tree.version.suffix));
 
   BuildInputs inputs;
@@ -126,7 +136,6 @@ Result<KernelBuild> build_and_store(const KernelCache& cache, const std::string&
   return cache.publish(build.dir, build, provenance);
 }
 
-
 // What the cache key of a request is made of, and the key.
 struct KeyedRequest {
   RequestFragments fragments;
@@ -152,6 +161,42 @@ Result<KeyedRequest> key_request(const KernelRequest& request, const KernelCache
   return keyed;
 }
 
+// "cached kernel 0123abcd (linux 6.1.192, debian linux-source-6.1 6.1.192-2)".
+std::string describe_entry(const KernelBuild& build) {
+  return fmt::format("cached kernel {} (linux {}, {})", build.key, build.release, build.source);
+}
+
+// A sound entry made ready for use: one without fingerprints (built before kharness kept them)
+// gets its vmlinux indexed once, its final form, and only then fingerprinted, so that no later
+// check mistakes the index for damage. Fails like ensure_gdb_index.
+Status prepare_for_use(const KernelBuild& build, EntryCheck check) {
+  if (check == EntryCheck::HeadersOnly) {
+    KH_TRY(ensure_gdb_index(build.vmlinux));
+    // Best effort (a read-only cache still works): without the record the headers are checked
+    // again next time.
+    [[maybe_unused]] Status recorded = KernelCache::record_fingerprints(build);
+  }
+  return {};
+}
+
+// The ready entry in `dir` if it is sound, made ready for use; a broken one is said on stderr with
+// `then` (what happens instead) and gives nullopt.
+Result<std::optional<KernelBuild>> sound_entry(const KernelCache& cache, const std::filesystem::path& dir,
+                                               std::string_view then) {
+  auto entry = cache.load_entry(dir);
+  if (!entry) {
+    return std::optional<KernelBuild>();
+  }
+  auto check = KernelCache::verify_entry(*entry);
+  if (!check) {
+    fmt::print(stderr, "kharness: {} is broken: {}; {}\n", describe_entry(*entry), check.error().message,
+               then);
+    return std::optional<KernelBuild>();
+  }
+  KH_TRY(prepare_for_use(*entry, *check));
+  return entry;
+}
+
 }  // namespace
 
 Result<std::string> kernel_cache_key(const KernelRequest& request) {
@@ -169,9 +214,9 @@ Result<KernelBuild> provide_kernel(const KernelRequest& request) {
   const RequestFragments& fragments = keyed.fragments;
   const SourceIdentity& source = keyed.source;
   const std::string& compiler = keyed.compiler;
-  if (auto hit = cache.load_entry(cache.entry_dir(key))) {
-    // Entries made before kharness indexed vmlinux, or fixed up its gdb scripts, get both once, here.
-    KH_TRY(ensure_gdb_index(hit->vmlinux));
+  KH_ASSIGN_OR_RETURN(std::optional<KernelBuild> hit, sound_entry(cache, cache.entry_dir(key), "rebuilding it"));
+  if (hit) {
+    // Entries made before kharness fixed up their gdb scripts get it once, here.
     if (!hit->gdb_scripts.empty() && !gdb_scripts_fixed_up(hit->dir)) {
       // Under the key's lock: two runs fixing one entry at once would each record half of it.
       KH_ASSIGN_OR_RETURN(FileLock lock,
@@ -185,9 +230,12 @@ Result<KernelBuild> provide_kernel(const KernelRequest& request) {
   KH_ASSIGN_OR_RETURN(FileLock lock, FileLock::acquire(cache.lock_path(key), Deadline::never(), [&] {
                         progress.set_phase("waiting for another kharness process building it");
                       }));
-  // The process we waited for may have built it.
-  if (auto hit = cache.load_entry(cache.entry_dir(key))) {
-    return *hit;
+  // The process we waited for may have built it. A broken entry is rebuilt, and then replaced.
+  if (auto built = cache.load_entry(cache.entry_dir(key))) {
+    if (auto check = KernelCache::verify_entry(*built)) {
+      KH_TRY(prepare_for_use(*built, *check));
+      return *built;
+    }
   }
   return build_and_store(cache, key, source, fragments, compiler, progress);
 }
@@ -196,15 +244,42 @@ std::vector<KernelBuild> list_kernels() {
   return KernelCache(kh::cache_dir()).list();
 }
 
-Result<std::optional<KernelBuild>> find_cached_kernel(const KernelVersionRange& range) {
-  std::optional<KernelBuild> best;
-  // list() is newest first: among equal versions the first one seen stays.
-  for (auto& build : list_kernels()) {
-    if (range.contains(build.version) && (!best || best->version < build.version)) {
-      best = std::move(build);
+Status check_kernel(const KernelBuild& build) {
+  KH_ASSIGN_OR_RETURN(EntryCheck check, KernelCache::verify_entry(build));
+  if (check == EntryCheck::HeadersOnly) {
+    // Only an indexed vmlinux has its final form; indexing (seconds) is left to the next use.
+    auto indexed = elf_has_section(build.vmlinux, ".gdb_index");
+    if (indexed.ok() && *indexed) {
+      [[maybe_unused]] Status recorded = KernelCache::record_fingerprints(build);
     }
   }
-  return best;
+  return {};
+}
+
+std::string clean_command(const KernelBuild& build) {
+  return "kharness kernel clean " + build.key;
+}
+
+Result<std::optional<KernelBuild>> find_cached_kernel(const KernelVersionRange& range) {
+  const KernelCache cache(kh::cache_dir());
+  std::vector<KernelBuild> candidates;
+  for (auto& build : cache.list()) {
+    if (range.contains(build.version)) {
+      candidates.push_back(std::move(build));
+    }
+  }
+  // list() is newest first: among equal versions the newest build stays first.
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const KernelBuild& a, const KernelBuild& b) { return b.version < a.version; });
+  for (const auto& candidate : candidates) {
+    KH_ASSIGN_OR_RETURN(std::optional<KernelBuild> sound,
+                        sound_entry(cache, candidate.dir,
+                                    fmt::format("not using it (remove it: `{}`)", clean_command(candidate))));
+    if (sound) {
+      return sound;
+    }
+  }
+  return std::optional<KernelBuild>();
 }
 
 Result<KernelBuild> remove_kernel(const std::string& key) {

@@ -40,24 +40,36 @@ struct KernelBuild {
   std::filesystem::path build_log;  // the full log of the build
 };
 
-// Returns the cache entry for the request: a hit in well under a second, else extracts or
-// downloads the source, configures (tinyconfig + kernel-configs/ fragments + the request's),
-// verifies the .config, builds and stores it atomically. Errors: ErrorKind::Config for bad input
-// (not a kernel tree, missing or corrupt tarball, malformed version or fragment, options the
-// kernel dropped), Network for a failed download, Build for a failed build (first error line
-// and log tail in details), Interrupted on Ctrl-C. Nothing half-built is ever reported ready.
+// Returns the cache entry for the request: a hit in well under a second (its files checked
+// against their fingerprints, check_kernel), else extracts or downloads the source, configures
+// (tinyconfig + kernel-configs/ fragments + the request's), verifies the .config, builds and
+// stores it atomically. A broken hit is said on stderr (key and cause) and rebuilt. Errors:
+// ErrorKind::Config for bad input (not a kernel tree, missing or corrupt tarball, malformed
+// version or fragment, options the kernel dropped), Io when the disk fails (full, read-only),
+// Network for a failed download, Build for a failed build (first error line and log tail in
+// details), Interrupted on Ctrl-C. Nothing half-built or broken is ever reported ready.
 Result<KernelBuild> provide_kernel(const KernelRequest& request);
 
 // The cache key the request's build has (or will have), without building: the source's identity
 // (a tarball is hashed), the fragments, the compiler. Fails like provide_kernel before its build.
 Result<std::string> kernel_cache_key(const KernelRequest& request);
 
-// The ready cache entries, newest build first. Entries being built or left by a killed build
-// are not listed.
+// The ready cache entries, newest build first, sound or broken (see check_kernel). Entries being
+// built or left by a killed build are not listed.
 std::vector<KernelBuild> list_kernels();
 
-// The ready entry with the highest version in `range` (the newest build among equal versions),
-// or nullopt. An unreadable cache counts as empty.
+// Checks a ready entry's vmlinux and bzImage without changing them: against the fingerprints
+// recorded when it was built, or, for an entry built before kharness kept them, their ELF and boot
+// headers (the fingerprints are then recorded once its vmlinux is indexed). ErrorKind::Io saying
+// what is wrong ("bzImage is 1048576 bytes, 5242880 when it was built").
+Status check_kernel(const KernelBuild& build);
+
+// The command that removes an entry: "kharness kernel clean <key>".
+std::string clean_command(const KernelBuild& build);
+
+// The sound ready entry with the highest version in `range` (the newest build among equal
+// versions), or nullopt. A broken entry is said on stderr and skipped. An unreadable cache counts
+// as empty.
 Result<std::optional<KernelBuild>> find_cached_kernel(const KernelVersionRange& range);
 
 // Removes the entry whose key is `key` or starts with it (unique prefix). ErrorKind::Config when

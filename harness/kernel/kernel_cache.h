@@ -9,9 +9,12 @@
 //   <root>/kernel-downloads/          verified kernel.org tarballs
 //
 // An entry becomes visible by one rename(2) of a complete directory whose meta.json was written
-// last, so an entry either is ready or does not exist.
+// last, so an entry either is ready or does not exist. meta.json also records a fingerprint of
+// vmlinux and bzImage (FileFingerprint), checked at every use: a disk or a hand that later
+// truncates or overwrites them makes the entry broken, never silently used.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -40,6 +43,29 @@ struct CacheKeyInputs {
 // The key of a build: a shortened sha256 over the inputs and kCacheFormat. Each input is framed
 // with its length, so no two different input lists give the same hashed text.
 std::string compute_cache_key(const CacheKeyInputs& inputs);
+
+// A file's fingerprint, cheap enough to take at every use of an entry: its size and the sha256 of
+// its first MiB, its last MiB and its size in decimal (a few milliseconds for a 100 MiB vmlinux).
+struct FileFingerprint {
+  std::uint64_t size = 0;
+  std::string sha256;
+  bool operator==(const FileFingerprint&) const = default;
+};
+// ErrorKind::Io when the file cannot be read.
+Result<FileFingerprint> fingerprint_file(const std::filesystem::path& file);
+
+// The structural checks for files without a fingerprint: a 64-bit ELF whose program and section
+// headers, and every section's contents, lie inside the file. ErrorKind::Io naming what is wrong.
+Status check_vmlinux_file(const std::filesystem::path& vmlinux);
+// A bzImage with the boot protocol's "HdrS" at 0x202 and at least the setup sectors and the
+// protected-mode kernel its header declares. ErrorKind::Io naming what is wrong.
+Status check_bzimage_file(const std::filesystem::path& bzimage);
+
+// How verify_entry() found an entry sound.
+enum class EntryCheck {
+  Fingerprints,  // vmlinux and bzImage match the fingerprints recorded at build time
+  HeadersOnly,   // the entry has no fingerprints yet (built before they were kept): headers checked
+};
 
 class KernelCache {
  public:
@@ -73,6 +99,15 @@ class KernelCache {
                               const nlohmann::json& provenance) const;
   // Removes the leftovers of killed builds of `key`; the caller holds the key's lock.
   void remove_stale_temps(const std::string& key) const;
+
+  // Checks a ready entry's vmlinux and bzImage against the fingerprints in its meta.json, or,
+  // without fingerprints, their headers. ErrorKind::Io saying what is wrong when the entry is broken
+  // ("bzImage is 1048576 bytes, 5242880 when it was built").
+  static Result<EntryCheck> verify_entry(const KernelBuild& build);
+  // Adds the fingerprints of the entry's vmlinux and bzImage as they are now to its meta.json
+  // (rewritten atomically). For entries found sound by their headers, once their vmlinux has its
+  // final form (indexed). ErrorKind::Io on failure.
+  static Status record_fingerprints(const KernelBuild& build);
 
  private:
   std::filesystem::path root_;

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/child_process.h"
+#include "common/file_io.h"
 #include "common/temp_dir.h"
 #include "kernel/file_lock.h"
 #include "kernel/kernel_download.h"
@@ -22,6 +24,15 @@ namespace {
 
 constexpr std::size_t kSourceDirLength = 16;
 constexpr auto kToolTimeout = std::chrono::seconds(120);
+// Lines of tar's output in a corrupt-archive message, and in the details of a disk failure.
+constexpr std::size_t kTarMessageLines = 3;
+constexpr std::size_t kTarDetailLines = 10;
+
+// strerror(3) texts (tar runs with LC_ALL=C) of a disk or file system that refuses data.
+constexpr std::array<std::string_view, 6> kDiskFaults = {
+    "No space left on device", "Disk quota exceeded", "Read-only file system",
+    "Input/output error",      "Permission denied",   "Operation not permitted",
+};
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
@@ -253,7 +264,60 @@ std::filesystem::path tree_in(const std::filesystem::path& extracted) {
   return dirs.size() == 1 ? dirs.front() : extracted;
 }
 
+std::string_view disk_fault_in(std::string_view line) {
+  for (std::string_view fault : kDiskFaults) {
+    if (line.find(fault) != std::string_view::npos) {
+      return fault;
+    }
+  }
+  return {};
+}
+
+// GNU tar's report of a short write(2): "tar: linux/x: Wrote only 7168 of 10240 bytes".
+bool is_short_write(std::string_view line) {
+  return line.find(": Wrote only ") != std::string_view::npos;
+}
+
 }  // namespace
+
+Error extraction_error(const std::filesystem::path& tarball, const std::filesystem::path& destination,
+                       const std::vector<std::string>& tar_lines, const Status& destination_probe) {
+  std::vector<std::string_view> lines;
+  for (const auto& line : tar_lines) {
+    if (!trim(line).empty()) {
+      lines.push_back(trim(line));
+    }
+  }
+  std::string reason;
+  if (!destination_probe.ok()) {
+    // "cannot write to DIR: No space left on device": the system's reason is the last part.
+    const std::string& probe = destination_probe.error().message;
+    const std::size_t colon = probe.rfind(": ");
+    reason = colon == std::string::npos ? probe : probe.substr(colon + 2);
+  }
+  for (std::size_t i = 0; reason.empty() && i < lines.size(); ++i) {
+    reason = std::string(disk_fault_in(lines[i]));
+  }
+  if (reason.empty() && std::any_of(lines.begin(), lines.end(), is_short_write)) {
+    reason = "tar could write only part of a file (is the disk full?)";
+  }
+  if (!reason.empty()) {
+    Error error = make_error(ErrorKind::Io, "cannot extract kernel tarball {} into {}: {}", tarball.string(),
+                             destination.string(), reason);
+    const std::size_t first = lines.size() > kTarDetailLines ? lines.size() - kTarDetailLines : 0;
+    for (std::size_t i = first; i < lines.size(); ++i) {
+      error.details.emplace_back(lines[i]);
+    }
+    return error;
+  }
+  std::string said;
+  const std::size_t first = lines.size() > kTarMessageLines ? lines.size() - kTarMessageLines : 0;
+  for (std::size_t i = first; i < lines.size(); ++i) {
+    said += said.empty() ? std::string(lines[i]) : "; " + std::string(lines[i]);
+  }
+  return make_error(ErrorKind::Config, "cannot extract kernel tarball {}: {}", tarball.string(),
+                    said.empty() ? std::string("tar failed and said nothing") : said);
+}
 
 Result<KernelVersion> parse_makefile_version(std::string_view makefile) {
   KernelVersion version;
@@ -375,20 +439,20 @@ Result<SourceTree> prepare_source_tree(const SourceIdentity& source, const Kerne
     KH_ASSIGN_OR_RETURN(TempDir partial, TempDir::create(".tmp-" + name + "-", cache.sources_dir()));
     ChildSpec tar;
     tar.argv = {"tar", "-xf", source.path.string(), "-C", partial.path().string(), "--no-same-owner"};
+    // Messages in English: extraction_error() reads them.
+    tar.env = {{"LC_ALL", "C"}};
     auto extracted_ok = log.run("extract", tar);
     if (!extracted_ok) {
       Error error = std::move(extracted_ok).error();
       if (error.kind != ErrorKind::Build) {
         return error;
       }
-      std::string reason = "tar failed";
-      for (const auto& line : error.details) {
-        if (line.starts_with("first error: ")) {
-          reason = line.substr(13);
-        }
+      std::vector<std::string> said(log.step_tail().begin(), log.step_tail().end());
+      if (said.empty()) {
+        said.push_back(error.message);
       }
-      return make_error(ErrorKind::Config, "cannot extract kernel tarball {}: {}", source.path.string(),
-                        reason);
+      // Before the partial tree is removed: a full disk is still full now.
+      return extraction_error(source.path, cache.sources_dir(), said, probe_writable(partial.path()));
     }
     auto version = check_kernel_tree(tree_in(partial.path()));
     if (!version) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/kernel_version.h"
 #include "common/result.h"
@@ -40,9 +41,19 @@ Result<SourceIdentity> identify_source(const KernelRequest& request, const Kerne
 
 // The tree to build: the identified tree itself, or the tarball extracted into the cache (once
 // per tarball; a temporary folder renamed into place, under a lock). ErrorKind::Config when the
-// tarball cannot be extracted or holds no kernel tree, ErrorKind::Interrupted on Ctrl-C.
+// tarball is corrupt or holds no kernel tree, ErrorKind::Io when the disk fails the extraction
+// (see extraction_error), ErrorKind::Interrupted on Ctrl-C.
 Result<SourceTree> prepare_source_tree(const SourceIdentity& source, const KernelCache& cache, BuildLog& log,
                                        BuildProgress& progress);
+
+// The error for a tar that failed to extract `tarball` into the folder `destination`, from tar's
+// last output lines and a write probe of the destination made right after (probe_writable).
+// ErrorKind::Io when the disk is at fault: the probe failed, or tar names ENOSPC, EDQUOT, EROFS,
+// EIO, EACCES or EPERM, or wrote a file short (how tar reports a full disk); the message names the
+// system's reason and the details hold tar's last lines. ErrorKind::Config otherwise (a corrupt
+// or foreign archive): one line ending with tar's last lines.
+Error extraction_error(const std::filesystem::path& tarball, const std::filesystem::path& destination,
+                       const std::vector<std::string>& tar_lines, const Status& destination_probe);
 
 // The version in a top-level kernel Makefile's text (VERSION, PATCHLEVEL, SUBLEVEL,
 // EXTRAVERSION). ErrorKind::Config when VERSION or PATCHLEVEL is missing.

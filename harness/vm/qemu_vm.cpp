@@ -179,8 +179,10 @@ Result<QemuVm> QemuVm::start(const VmSpec& spec) {
   // Validates the spec before anything is created; the real argv follows once the dir exists.
   KH_TRY(qemu_argv(spec, parent / (std::string(kRunDirPrefix) + "XXXXXX")));
 
+  // Folders of runs that were killed (SIGKILL, a second Ctrl-C) and could not clean up.
+  sweep_stale_run_dirs(parent, kRunDirPrefix);
   QemuVm vm;
-  KH_ASSIGN_OR_RETURN(TempDir dir, TempDir::create(kRunDirPrefix, parent));
+  KH_ASSIGN_OR_RETURN(TempDir dir, TempDir::create_owned(kRunDirPrefix, parent));
   vm.run_dir_.emplace(std::move(dir));
   const std::filesystem::path& run_dir = vm.run_dir_->path();
   KH_ASSIGN_OR_RETURN(std::vector<std::string> argv, qemu_argv(spec, run_dir));

@@ -70,9 +70,11 @@ Result<std::vector<std::string>> qemu_argv(const VmSpec& spec, const std::filesy
 class QemuVm {
  public:
   // Starts qemu and waits (bounded by spec.startup_timeout) until the machine is set up: its gdb
-  // socket listens, or without a gdbstub its first serial byte arrived. ErrorKind::Config for a bad
-  // spec or missing kernel/initrd; ErrorKind::Process, with qemu's own output as details, when
-  // qemu cannot start or dies at once; ErrorKind::Timeout when it never gets ready.
+  // socket listens, or without a gdbstub its first serial byte arrived. First removes the private
+  // folders that killed runs left in the same parent (sweep_stale_run_dirs); its own folder names
+  // this process as its owner. ErrorKind::Config for a bad spec or missing kernel/initrd;
+  // ErrorKind::Process, with qemu's own output as details, when qemu cannot start or dies at once;
+  // ErrorKind::Timeout when it never gets ready.
   static Result<QemuVm> start(const VmSpec& spec);
 
   QemuVm(QemuVm&& other) noexcept = default;

@@ -23,7 +23,7 @@ void SerialLog::append(std::string_view bytes) {
     std::string line = clean_serial_line(std::string_view(text_).substr(line_start_, newline - line_start_));
     line_start_ = newline + 1;
     if (!panic_line_ && is_kernel_crash_line(line)) {
-      panic_line_ = line;
+      panic_line_ = std::string(kernel_message_in(line));
     }
     lines_.push_back(std::move(line));
   }
@@ -90,6 +90,23 @@ std::string clean_serial_line(std::string_view raw) {
     line.push_back(c);
   }
   return line;
+}
+
+std::string_view kernel_message_in(std::string_view line) {
+  constexpr std::string_view kPanic = "Kernel panic - not syncing";
+  const std::size_t panic = line.find(kPanic);
+  if (panic == std::string_view::npos || panic == 0) {
+    return line;
+  }
+  // Keep the kernel's own "[    1.234567] " timestamp in front of the panic, drop what precedes it.
+  std::string_view before = line.substr(0, panic);
+  const std::size_t open = before.rfind('[');
+  if (open != std::string_view::npos && before.ends_with("] ") &&
+      before.substr(open + 1, before.size() - open - 3).find_first_not_of(" 0123456789.") ==
+          std::string_view::npos) {
+    return line.substr(open);
+  }
+  return line.substr(panic);
 }
 
 bool is_kernel_crash_line(std::string_view line) {

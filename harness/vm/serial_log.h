@@ -24,7 +24,8 @@ class SerialLog {
   std::string partial_line() const;
   // The last `count` lines, the unfinished one included, cleaned.
   std::vector<std::string> tail(std::size_t count) const;
-  // The first complete line that says the kernel panicked, oopsed or hit a BUG.
+  // The first complete line that says the kernel panicked, oopsed or hit a BUG, from the kernel's
+  // own message on (kernel_message_in).
   const std::optional<std::string>& panic_line() const { return panic_line_; }
 
   // The first line at index >= `from` containing `needle`; with `include_partial`, the unfinished
@@ -42,6 +43,11 @@ class SerialLog {
 // A raw serial line without '\r', escape sequences (ESC [ ... final byte, ESC x) or other
 // control characters except tabs.
 std::string clean_serial_line(std::string_view raw);
+
+// The kernel's message in a serial line: a panic from its "Kernel panic" (or its printk timestamp)
+// on, without the firmware's text before it ("Booting from ROM.." has no newline); other lines
+// unchanged.
+std::string_view kernel_message_in(std::string_view line);
 
 // True for the lines the kernel prints when it dies: "Kernel panic - not syncing: ..." anywhere in
 // the line; "Oops: ...", "BUG: ...", "kernel BUG at ...", "general protection fault..." at its

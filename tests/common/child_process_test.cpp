@@ -257,6 +257,22 @@ TEST(RunCommand, CapturesStdoutAndStderrAndTheExitCode) {
   EXPECT_EQ(output->output, "out\nerr\n");
 }
 
+// Programs name themselves by argv[0] in their messages; callers read those ("tar: ...").
+TEST(RunCommand, TheProgramSeesItsArgv0AsGiven) {
+  ChildSpec shell;
+  shell.argv = {"sh", "-c", "echo $0"};  // without a command name, $0 is the shell's argv[0]
+  auto named = run_command(shell, soon());
+  ASSERT_TRUE(named.ok()) << named.error().to_string();
+  EXPECT_EQ(named->output, "sh\n");
+  ChildSpec tar;
+  tar.argv = {"tar", "-xf", "/nonexistent/kh-archive.tar"};
+  tar.env = {{"LC_ALL", "C"}};
+  auto failed = run_command(tar, soon());
+  ASSERT_TRUE(failed.ok());
+  EXPECT_NE(failed->exit_code, 0);
+  EXPECT_TRUE(failed->output.starts_with("tar: ")) << failed->output;
+}
+
 TEST(RunCommand, PassesEnvironmentAndWorkingDirectory) {
   auto dir = TempDir::create("kh-run-test-");
   ASSERT_TRUE(dir.ok());

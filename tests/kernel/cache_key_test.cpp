@@ -52,8 +52,8 @@ TEST(CacheKey, EveryInputChangesTheKey) {
 // A staged entry with the files a ready entry needs.
 KernelBuild stage_entry(const std::filesystem::path& staged, const std::string& key,
                         const std::string& release, const std::string& built_at) {
-  write_file(staged / "vmlinux", "ELF");
-  write_file(staged / "bzImage", "bz");
+  write_file(staged / "vmlinux", testing::fake_vmlinux(4096));
+  write_file(staged / "bzImage", testing::fake_bzimage(64));
   write_file(staged / "config", "CONFIG_64BIT=y\n");
   write_file(staged / "vmlinux-gdb.py", "# gdb\n");
   write_file(staged / "build.log", "log\n");

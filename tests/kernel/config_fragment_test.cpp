@@ -59,6 +59,47 @@ TEST(ParseConfigText, RejectsLinesThatAreNotKconfigWithTheirLocation) {
   }
 }
 
+TEST(ParseConfigText, ShowsTheBytesOfABinaryLineEscaped) {
+  struct Case {
+    std::string line;
+    std::string shown;
+  };
+  const std::vector<Case> cases = {
+      {std::string("\x7f"
+                   "ELF\x02\x01\x01\0\0",
+                   9),
+       "'\\x7fELF\\x02\\x01\\x01\\x00\\x00'"},
+      {"\x1b[2Jclear screen", "'\\x1b[2Jclear screen'"},
+      {"caf\xc3\xa9 au lait", "'caf\\xc3\\xa9 au lait'"},
+      {"tab\there", "'tab\\x09here'"},
+      {std::string(200, 'x'), "'" + std::string(80, 'x') + "...'"},
+  };
+  for (const auto& c : cases) {
+    auto entries = parse_config_text(c.line + "\n", "binary.config");
+    ASSERT_FALSE(entries.ok()) << c.shown;
+    const std::string& message = entries.error().message;
+    EXPECT_NE(message.find(c.shown), std::string::npos) << message;
+    EXPECT_TRUE(std::all_of(message.begin(), message.end(), [](char ch) { return ch >= 0x20 && ch < 0x7f; }))
+        << message;
+  }
+}
+
+TEST(ReadFragment, ABinaryFileIsReportedInPrintableText) {
+  auto dir = TempDir::create();
+  ASSERT_TRUE(dir.ok());
+  std::string binary;
+  for (int i = 0; i < 512; ++i) {
+    binary.push_back(static_cast<char>(i * 37 % 256));
+  }
+  write_file(dir->path() / "vmlinux.config", binary);
+  auto fragment = read_fragment(dir->path() / "vmlinux.config");
+  ASSERT_FALSE(fragment.ok());
+  const std::string text = fragment.error().to_string();
+  EXPECT_EQ(fragment.error().kind, ErrorKind::Config);
+  EXPECT_NE(text.find("\\x"), std::string::npos) << text;
+  EXPECT_TRUE(std::all_of(text.begin(), text.end(), [](char ch) { return ch >= 0x20 && ch < 0x7f; })) << text;
+}
+
 TEST(ConfigEntry, PrintsAsAConfigLine) {
   EXPECT_EQ((ConfigEntry{"A", "y", ""}).to_line(), "CONFIG_A=y");
   EXPECT_EQ((ConfigEntry{"B", std::nullopt, ""}).to_line(), "# CONFIG_B is not set");

@@ -6,6 +6,7 @@
 
 #include "common/child_process.h"
 #include "common/temp_dir.h"
+#include "kernel/kernel_cache.h"
 #include "kernel/test_files.h"
 
 namespace kh::kernel {
@@ -129,6 +130,88 @@ TEST_F(KernelCliTest, AnEmptyCacheListsNothing) {
   EXPECT_TRUE(run.out.empty()) << run.out;
   CliRun clean = kharness({"kernel", "clean", "--all"});
   EXPECT_EQ(clean.exit_code, 0) << clean.err;
+}
+
+// Publishes a ready entry with vmlinux and bzImage shaped like real ones into the test's cache.
+KernelBuild plant_entry(const KernelCache& cache, const std::string& key) {
+  const std::filesystem::path staged = cache.kernels_dir() / (KernelCache::temp_prefix(key) + "t") / "entry";
+  write_file(staged / "vmlinux", testing::fake_vmlinux(64 << 10));
+  write_file(staged / "bzImage", testing::fake_bzimage(4096));
+  write_file(staged / "config", "CONFIG_64BIT=y\n");
+  write_file(staged / "build.log", "log\n");
+  KernelBuild build;
+  build.key = key;
+  build.dir = staged;
+  build.vmlinux = staged / "vmlinux";
+  build.bzimage = staged / "bzImage";
+  build.config = staged / "config";
+  build.build_log = staged / "build.log";
+  build.release = "9.9.9";
+  build.version = KernelVersion{9, 9, 9, {}};
+  build.source = "planted by the test";
+  build.built_at = "2025-01-02T03:04:05Z";
+  auto published = cache.publish(staged, build, nlohmann::json::object());
+  EXPECT_TRUE(published.ok()) << published.error().to_string();
+  std::filesystem::remove_all(staged.parent_path());
+  return published.ok() ? *published : build;
+}
+
+TEST_F(KernelCliTest, KernelListShowsABrokenEntryAndHowToRemoveIt) {
+  const KernelCache cache(path() / "cache");
+  ASSERT_TRUE(cache.create_dirs().ok());
+  plant_entry(cache, "aaaa000000000001");
+  KernelBuild broken = plant_entry(cache, "aaaa000000000002");
+  std::filesystem::resize_file(broken.bzimage, 1000);
+  CliRun run = kharness({"kernel", "list"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  std::vector<std::string> lines;
+  for (std::size_t start = 0, end; (end = run.out.find('\n', start)) != std::string::npos; start = end + 1) {
+    lines.push_back(run.out.substr(start, end - start));
+  }
+  ASSERT_EQ(lines.size(), 2u) << run.out;
+  std::sort(lines.begin(), lines.end());
+  EXPECT_NE(lines[0].find("planted by the test"), std::string::npos) << lines[0];
+  EXPECT_EQ(lines[0].find("BROKEN"), std::string::npos) << lines[0];
+  EXPECT_TRUE(lines[1].starts_with("aaaa000000000002")) << lines[1];
+  EXPECT_NE(lines[1].find("BROKEN: bzImage is 1000 bytes"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[1].find("`kharness kernel clean aaaa000000000002`"), std::string::npos) << lines[1];
+}
+
+// The key of a request is kharness's business: a first build of a fake tree fails (it has no
+// tinyconfig) and leaves <key>.failed.log, which names it.
+TEST_F(KernelCliTest, ABrokenCacheHitIsSaidAndRebuilt) {
+  testing::make_fake_kernel_tree(path() / "linux");
+  const std::vector<std::string> build = {"kernel", "build", "--kernel-source", (path() / "linux").string()};
+  CliRun first = kharness(build);
+  ASSERT_EQ(first.exit_code, 3) << first.err;
+  const KernelCache cache(path() / "cache");
+  std::string key;
+  for (const auto& item : std::filesystem::directory_iterator(cache.kernels_dir())) {
+    const std::string name = item.path().filename().string();
+    if (name.ends_with(".failed.log")) {
+      key = name.substr(0, name.size() - std::string_view(".failed.log").size());
+    }
+  }
+  ASSERT_EQ(key.size(), kKeyLength) << "no failed.log in " << cache.kernels_dir();
+  KernelBuild planted = plant_entry(cache, key);
+
+  CliRun hit = kharness(build);
+  EXPECT_EQ(hit.exit_code, 0) << hit.err;
+  EXPECT_EQ(hit.out, planted.dir.string() + "\n");
+  EXPECT_EQ(hit.err.find("broken"), std::string::npos) << hit.err;
+
+  std::filesystem::resize_file(planted.vmlinux, 4096);
+  CliRun rebuilt = kharness(build);
+  // The rebuild fails like the first build did: the broken entry was not used.
+  EXPECT_EQ(rebuilt.exit_code, 3) << rebuilt.err;
+  EXPECT_TRUE(rebuilt.out.empty()) << rebuilt.out;
+  EXPECT_NE(rebuilt.err.find("kharness: cached kernel " + key +
+                             " (linux 9.9.9, planted by the test) is broken: "
+                             "vmlinux is 4096 bytes"),
+            std::string::npos)
+      << rebuilt.err;
+  EXPECT_NE(rebuilt.err.find("; rebuilding it"), std::string::npos) << rebuilt.err;
+  EXPECT_NE(rebuilt.err.find("tinyconfig failed"), std::string::npos) << rebuilt.err;
 }
 
 }  // namespace

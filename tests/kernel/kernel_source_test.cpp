@@ -1,9 +1,14 @@
 #include "kernel/kernel_source.h"
 
 #include <gtest/gtest.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 
 #include "common/child_process.h"
 #include "common/temp_dir.h"
@@ -235,12 +240,26 @@ TEST_F(TarballExtractionTest, ExtractsOnceAndReusesTheTree) {
   EXPECT_EQ(count_entries(cache().sources_dir(), ".tmp-"), 0);
 }
 
+TEST_F(TarballExtractionTest, AFileThatIsNoTarIsAConfigErrorInTarsWords) {
+  write_file(path() / "linux-9.9.8.tar", std::string(4096, 'x'));
+  auto tree = prepare(path() / "linux-9.9.8.tar");
+  ASSERT_FALSE(tree.ok());
+  EXPECT_EQ(tree.error().kind, ErrorKind::Config);
+  EXPECT_NE(tree.error().message.find("tar: This does not look like a tar archive"), std::string::npos)
+      << tree.error().message;
+  EXPECT_EQ(tree.error().message.find('\n'), std::string::npos);
+  EXPECT_EQ(count_entries(cache().sources_dir(), ".tmp-"), 0);
+}
+
 TEST_F(TarballExtractionTest, CorruptTarballIsAOneLineErrorAndLeavesNothing) {
   write_file(path() / "linux-9.9.9.tar.xz", std::string(4096, '\x42'));
   auto tree = prepare(path() / "linux-9.9.9.tar.xz");
   ASSERT_FALSE(tree.ok());
   EXPECT_EQ(tree.error().kind, ErrorKind::Config);
   EXPECT_NE(tree.error().message.find("cannot extract"), std::string::npos) << tree.error().message;
+  // tar's (and its decompressor's) own words, not just "tar failed".
+  EXPECT_NE(tree.error().message.find("xz: (stdin): File format not recognized"), std::string::npos)
+      << tree.error().message;
   EXPECT_EQ(tree.error().message.find('\n'), std::string::npos);
   EXPECT_TRUE(tree.error().details.empty());
   EXPECT_EQ(count_entries(cache().sources_dir(), ".tmp-"), 0);
@@ -260,6 +279,171 @@ TEST_F(TarballExtractionTest, TarballWithoutAKernelTreeIsRejected) {
   EXPECT_NE(tree.error().message.find("holds no kernel source tree"), std::string::npos)
       << tree.error().message;
   EXPECT_EQ(count_entries(cache().sources_dir(), ".tmp-"), 0);
+}
+
+// Packs `members` (paths below `parent`) into a gzip tarball.
+void pack(const std::filesystem::path& tarball, const std::filesystem::path& parent,
+          std::vector<std::string> members, bool recursive = true) {
+  ChildSpec tar;
+  tar.argv = {"tar", "-czf", tarball.string(), "-C", parent.string()};
+  if (!recursive) {
+    tar.argv.emplace_back("--no-recursion");
+  }
+  tar.argv.insert(tar.argv.end(), members.begin(), members.end());
+  auto packed = run_command(tar, Deadline::in(std::chrono::seconds(30)));
+  ASSERT_TRUE(packed.ok() && packed->exit_code == 0) << (packed.ok() ? packed->output : "");
+}
+
+// A real full disk: the cache's source folder is a 256 KiB tmpfs, the tree needs 2 MiB.
+TEST_F(TarballExtractionTest, AFullDiskIsAnIoErrorThatSaysSo) {
+  if (::geteuid() != 0) {
+    GTEST_SKIP() << "mounting a small tmpfs needs root; the permission variant below covers non-root";
+  }
+  // A private mount namespace: the tmpfs goes away with this process, whatever happens.
+  if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    GTEST_SKIP() << "no private mount namespace here: " << std::strerror(errno);
+  }
+  make_fake_kernel_tree(path() / "src" / "linux-9.9.1", "9.9.1");
+  write_file(path() / "src" / "linux-9.9.1" / "big.bin", std::string(2 << 20, '\0'));
+  pack(path() / "linux-9.9.1.tar.gz", path() / "src", {"linux-9.9.1"});
+  const std::filesystem::path sources = cache().sources_dir();
+  ASSERT_EQ(::mount("tmpfs", sources.c_str(), "tmpfs", 0, "size=256k,mode=0755"), 0) << std::strerror(errno);
+  struct Unmount {
+    std::filesystem::path at;
+    ~Unmount() { ::umount2(at.c_str(), MNT_DETACH); }
+  } unmount{sources};
+
+  auto tree = prepare(path() / "linux-9.9.1.tar.gz");
+  ASSERT_FALSE(tree.ok());
+  const Error& error = tree.error();
+  EXPECT_EQ(error.kind, ErrorKind::Io) << error.to_string();
+  EXPECT_NE(error.message.find("No space left on device"), std::string::npos) << error.message;
+  EXPECT_NE(error.message.find(sources.string()), std::string::npos) << error.message;
+  ASSERT_FALSE(error.details.empty());
+  EXPECT_TRUE(error.details.front().starts_with("tar: ")) << error.details.front();
+  EXPECT_EQ(count_entries(sources, ".tmp-"), 0);
+}
+
+// A folder of the extraction that cannot be written to: GNU tar restores a directory's mode
+// (0555 here) once it moves on to another directory, and the member listed after that fails.
+TEST_F(TarballExtractionTest, AnUnwritableFolderIsAnIoErrorThatSaysSo) {
+  if (::geteuid() == 0) {
+    GTEST_SKIP() << "root writes into read-only folders; the tmpfs variant above covers root";
+  }
+  const std::filesystem::path src = path() / "src";
+  make_fake_kernel_tree(src / "linux-9.9.2", "9.9.2");
+  write_file(src / "linux-9.9.2" / "late.c", "int late;\n");
+  write_file(src / "other" / "file", "x\n");
+  std::filesystem::permissions(src / "linux-9.9.2", std::filesystem::perms(0555));
+  pack(path() / "linux-9.9.2.tar.gz", src,
+       {"linux-9.9.2", "linux-9.9.2/Makefile", "other", "other/file", "linux-9.9.2/late.c"},
+       /*recursive=*/false);
+  std::filesystem::permissions(src / "linux-9.9.2", std::filesystem::perms(0755));
+
+  auto tree = prepare(path() / "linux-9.9.2.tar.gz");
+  ASSERT_FALSE(tree.ok());
+  EXPECT_EQ(tree.error().kind, ErrorKind::Io) << tree.error().to_string();
+  EXPECT_NE(tree.error().message.find("Permission denied"), std::string::npos) << tree.error().message;
+  ASSERT_FALSE(tree.error().details.empty());
+  EXPECT_NE(tree.error().details.front().find("late.c"), std::string::npos) << tree.error().details.front();
+  // The read-only folder keeps TempDir from removing the partial tree; that is this test's doing.
+  ChildSpec chmod;
+  chmod.argv = {"chmod", "-R", "u+w", cache().sources_dir().string()};
+  ASSERT_TRUE(run_command(chmod, Deadline::in(std::chrono::seconds(30))).ok());
+}
+
+struct ExtractionCase {
+  std::string what;
+  std::vector<std::string> tar_lines;
+  int probe_errno;  // 0: the destination takes data
+  ErrorKind kind;
+  std::string in_message;
+};
+
+TEST(ExtractionError, TellsTheDiskFromTheArchive) {
+  const std::vector<std::string> short_write = {"tar: linux/big: Wrote only 7168 of 10240 bytes",
+                                                "tar: Exiting with failure status due to previous errors"};
+  const std::vector<ExtractionCase> cases = {
+      {"not xz",
+       {"xz: (stdin): File format not recognized", "tar: Child returned status 1",
+        "tar: Error is not recoverable: exiting now"},
+       0,
+       ErrorKind::Config,
+       "xz: (stdin): File format not recognized; tar: Child returned status 1"},
+      {"not tar",
+       {"tar: This does not look like a tar archive",
+        "tar: Exiting with failure status due to previous errors"},
+       0,
+       ErrorKind::Config,
+       "This does not look like a tar archive"},
+      {"truncated",
+       {"gzip: stdin: unexpected end of file", "tar: Unexpected EOF in archive"},
+       0,
+       ErrorKind::Config,
+       "unexpected end of file"},
+      {"silent", {}, 0, ErrorKind::Config, "said nothing"},
+      {"full disk, short write", short_write, ENOSPC, ErrorKind::Io, "No space left on device"},
+      {"short write, space back", short_write, 0, ErrorKind::Io, "only part of a file"},
+      {"quota",
+       {"tar: linux/x.c: Cannot write: Disk quota exceeded"},
+       0,
+       ErrorKind::Io,
+       "Disk quota exceeded"},
+      {"read-only",
+       {"tar: linux: Cannot mkdir: Read-only file system"},
+       EROFS,
+       ErrorKind::Io,
+       "Read-only file system"},
+      {"read-only, tar only",
+       {"tar: linux: Cannot mkdir: Read-only file system"},
+       0,
+       ErrorKind::Io,
+       "Read-only file system"},
+      {"permission",
+       {"tar: linux/Makefile: Cannot open: Permission denied"},
+       0,
+       ErrorKind::Io,
+       "Permission denied"},
+      {"failing disk",
+       {"tar: linux/fs/namespace.c: Cannot write: Input/output error"},
+       0,
+       ErrorKind::Io,
+       "Input/output error"},
+      {"corrupt archive on a full disk",
+       {"tar: This does not look like a tar archive"},
+       ENOSPC,
+       ErrorKind::Io,
+       "No space left on device"},
+  };
+  for (const auto& c : cases) {
+    Status probe;
+    if (c.probe_errno != 0) {
+      probe = make_error(ErrorKind::Io, "cannot write to /cache/kernel-sources/.tmp-x: {}",
+                         std::strerror(c.probe_errno));
+    }
+    Error error = extraction_error("/t/linux.tar.xz", "/cache/kernel-sources", c.tar_lines, probe);
+    EXPECT_EQ(error.kind, c.kind) << c.what << ": " << error.message;
+    EXPECT_NE(error.message.find(c.in_message), std::string::npos) << c.what << ": " << error.message;
+    EXPECT_NE(error.message.find("/t/linux.tar.xz"), std::string::npos) << c.what;
+    EXPECT_EQ(error.message.find('\n'), std::string::npos) << c.what;
+    if (c.kind == ErrorKind::Config) {
+      EXPECT_TRUE(error.details.empty()) << c.what;
+    } else {
+      EXPECT_NE(error.message.find("/cache/kernel-sources"), std::string::npos) << c.what;
+      EXPECT_EQ(error.details.size(), c.tar_lines.size()) << c.what;
+    }
+  }
+}
+
+TEST(ExtractionError, KeepsTheLastLinesOfALongComplaint) {
+  std::vector<std::string> lines;
+  for (int i = 0; i < 40; ++i) {
+    lines.push_back(fmt::format("tar: linux/file{}: Cannot open: No space left on device", i));
+  }
+  Error error = extraction_error("/t/linux.tar.xz", "/cache", lines, {});
+  EXPECT_EQ(error.kind, ErrorKind::Io);
+  ASSERT_EQ(error.details.size(), 10u);
+  EXPECT_EQ(error.details.back(), lines.back());
 }
 
 }  // namespace

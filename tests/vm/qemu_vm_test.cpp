@@ -347,5 +347,44 @@ TEST(QemuVmTest, MoveKeepsOneOwner) {
   EXPECT_FALSE(std::filesystem::exists(second_dir));
 }
 
+// A killed run (SIGKILL, a second Ctrl-C) leaves its folder; the next start removes it, and only it.
+TEST(QemuVmTest, StartRemovesTheFoldersOfKilledRuns) {
+  FakeQemu fake("printf 'up\\n' >> \"$serial\"\nexec sleep 600");
+  const std::filesystem::path parent = fake.dir() / "runs";
+  std::filesystem::create_directories(parent);
+  // The folder a killed run left: its owner (a reaped child here) is gone.
+  pid_t gone = -1;
+  {
+    ChildSpec spec;
+    spec.argv = {"true"};
+    auto child = ChildProcess::spawn(spec);
+    ASSERT_TRUE(child.ok());
+    gone = child->pid();
+    ASSERT_TRUE(child->wait(Deadline::in(kGenerous)).ok());
+  }
+  const std::string pid_ns = std::filesystem::read_symlink("/proc/self/ns/pid").string();
+  std::filesystem::create_directories(parent / "kh-killed");
+  std::ofstream(parent / "kh-killed" / std::string(kRunDirOwnerFile)) << gone << " 1 " << pid_ns << "\n";
+  std::ofstream(parent / "kh-killed" / "serial.log") << "boot\n";
+  // A folder of another program with the same prefix, and one of a run that still runs (this test).
+  std::filesystem::create_directories(parent / "kh-foreign");
+  auto live = TempDir::create_owned("kh-", parent);
+  ASSERT_TRUE(live.ok());
+
+  VmSpec spec = fake.spec_without_gdb();
+  spec.work_parent = parent;
+  auto vm = QemuVm::start(spec);
+  ASSERT_TRUE(vm.ok()) << vm.error().to_string();
+  EXPECT_FALSE(std::filesystem::exists(parent / "kh-killed"));
+  EXPECT_TRUE(std::filesystem::exists(parent / "kh-foreign"));
+  EXPECT_TRUE(std::filesystem::exists(live->path()));
+  // The VM's own folder names its owner, so that a later run can sweep it if this one is killed.
+  std::ifstream owner(vm->run_dir() / std::string(kRunDirOwnerFile));
+  pid_t pid = 0;
+  ASSERT_TRUE(owner >> pid);
+  EXPECT_EQ(pid, ::getpid());
+  vm->terminate();
+}
+
 }  // namespace
 }  // namespace kh::vm

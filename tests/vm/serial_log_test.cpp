@@ -99,6 +99,40 @@ TEST(SerialLogTest, KeepsTheFirstCrashLine) {
   EXPECT_EQ(*log.panic_line(), "BUG: unable to handle page fault for address: 0000000000000008");
 }
 
+TEST(SerialLogTest, ThePanicLineStartsWithTheKernelsOwnMessage) {
+  SerialLog log;
+  log.append(
+      "\x1b"
+      "c\x1b[?7l\x1b[2J\x1b[0mSeaBIOS (version 1.16.2-debian-1.16.2-1)\r\n");
+  log.append(
+      "Booting from ROM..\x1b"
+      "c\x1b[0m.Kernel panic - not syncing: No working init found.  Try passing "
+      "init= option to kernel.\r\n");
+  ASSERT_TRUE(log.panic_line());
+  EXPECT_EQ(*log.panic_line(),
+            "Kernel panic - not syncing: No working init found.  Try passing init= option to kernel.");
+  // The serial lines themselves stay as the guest wrote them: they are the evidence.
+  EXPECT_TRUE(log.lines().back().starts_with("Booting from ROM..."));
+}
+
+TEST(SerialLogTest, KernelMessageInDropsOnlyTheFirmwaresText) {
+  const CleanCase cases[] = {
+      {"Booting from ROM...Kernel panic - not syncing: VFS: Unable to mount root fs",
+       "Kernel panic - not syncing: VFS: Unable to mount root fs"},
+      {"Booting from ROM..[    0.912345] Kernel panic - not syncing: No init",
+       "[    0.912345] Kernel panic - not syncing: No init"},
+      {"[    0.912345] Kernel panic - not syncing: No init",
+       "[    0.912345] Kernel panic - not syncing: No init"},
+      {"Kernel panic - not syncing: Fatal exception", "Kernel panic - not syncing: Fatal exception"},
+      {"Booting from ROM..[x] Kernel panic - not syncing: odd", "Kernel panic - not syncing: odd"},
+      {"BUG: kernel NULL pointer dereference", "BUG: kernel NULL pointer dereference"},
+      {"KH-EXIT 0", "KH-EXIT 0"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(kernel_message_in(c.raw), c.clean) << c.raw;
+  }
+}
+
 TEST(SerialLogTest, ReadsTheRealSerialFixture) {
   std::ifstream in(std::string(KH_FIXTURES_DIR) + "/trace-mount-linux-source-6.1.serial", std::ios::binary);
   ASSERT_TRUE(in) << "fixture missing";
