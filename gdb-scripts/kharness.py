@@ -479,6 +479,23 @@ def _print_whole(text):
     return text
 
 
+def _current_task_quickly():
+    """The current task: on kernels without SMP the `current_task` variable itself (one memory
+    read, as the engine's guest filter does), else $lx_current() (~13 ms of Python)."""
+    if "current task" not in _type_cache:
+        _type_cache["current task"] = None
+        if gdb.lookup_global_symbol("__per_cpu_offset") is None:
+            for expression in ("current_task", "pcpu_hot.current_task"):
+                try:
+                    gdb.parse_and_eval(expression)
+                except gdb.error:
+                    continue
+                _type_cache["current task"] = expression
+                break
+    expression = _type_cache["current task"]
+    return gdb.parse_and_eval(expression) if expression else current_task()
+
+
 class MountTableFunction(gdb.Function):
     """$kh_mount_table([NS]): the mounts of a namespace as one string (see kh-mounts), headed by
 "kh-mount-table mnt_ns=0x...". NS is a struct mnt_namespace * or struct task_struct *; without it,
@@ -491,7 +508,7 @@ the namespace of the current task ($lx_current())."""
     def invoke(self, *args):
         if len(args) > 1:
             raise KhError("takes at most one argument (a namespace or a task)")
-        namespace = to_namespace(args[0]) if args else task_namespace(current_task())
+        namespace = to_namespace(args[0]) if args else task_namespace(_current_task_quickly())
         if is_null(namespace):
             raise KhError("null mount namespace")
         return _print_whole(mount_table(namespace))

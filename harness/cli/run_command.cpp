@@ -12,6 +12,7 @@
 #include "cli/kernel_options.h"
 #include "common/kernel_version.h"
 #include "engine/trace_engine.h"
+#include "report/html_report.h"
 #include "report/json_report.h"
 #include "report/junit_report.h"
 #include "report/terminal_report.h"
@@ -29,6 +30,7 @@ struct RunArguments {
   std::string append;
   std::string json_file;
   std::string junit_file;
+  std::string html_file;
   std::string gdb_log;
   std::string prefer_kernel;
   bool verbose = false;
@@ -105,6 +107,10 @@ int run_scenarios(const RunArguments& args) {
                                               "(--junit takes several)"));
     return kExitError;
   }
+  if (Status html = args.html_file.empty() ? Status() : report::check_html_output(args.html_file); !html.ok()) {
+    print_error(html.error());
+    return kExitError;
+  }
   auto accel = vm::parse_accel(args.accel);
   if (!accel.ok()) {
     print_error(accel.error());
@@ -157,6 +163,11 @@ int run_scenarios(const RunArguments& args) {
       exit_code = std::max(exit_code, static_cast<int>(kExitInfra));
     }
   }
+  if (Status written = args.html_file.empty() ? Status() : report::write_html_report(reports, args.html_file);
+      !written.ok()) {
+    print_error(written.error());
+    exit_code = std::max(exit_code, static_cast<int>(kExitInfra));
+  }
   return exit_code;
 }
 
@@ -177,6 +188,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   run->add_option("--append", args->append, "More kernel command line");
   run->add_option("--json", args->json_file, "Write the full trace and verdicts as JSON");
   run->add_option("--junit", args->junit_file, "Write JUnit XML (one testsuite per scenario)");
+  run->add_option("--html", args->html_file, "Write an HTML report: call trees, mount trees, verdicts");
   run->add_option("--gdb-log", args->gdb_log, "Write every GDB/MI line sent and received to this file");
   run->add_option("--prefer-kernel", args->prefer_kernel,
                   "Without a kernel option: use a cached X.Y build, else download X.Y, else the default kernel");
