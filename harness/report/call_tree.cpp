@@ -57,8 +57,8 @@ std::string label_of(const CallTreeNode& node) {
 
 // Visible characters of a UTF-8 label (continuation bytes do not count).
 std::size_t display_length(std::string_view text) {
-  return static_cast<std::size_t>(
-      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
+  return static_cast<std::size_t>(std::count_if(
+      text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
 }
 
 std::string_view mark_class(FrameMark mark) {
@@ -75,7 +75,9 @@ std::string_view mark_class(FrameMark mark) {
   return "";
 }
 
-std::string hits_text(int hits) { return fmt::format("{} hit{}", hits, hits == 1 ? "" : "s"); }
+std::string hits_text(int hits) {
+  return fmt::format("{} hit{}", hits, hits == 1 ? "" : "s");
+}
 
 // The link text under the last frame of a chain: "hit #3" or "12 hits".
 std::string end_text(const CallTreeNode& node) {
@@ -116,7 +118,8 @@ class TreeLayout {
  private:
   double measure(std::size_t id) {
     const CallTreeNode& node = tree_.nodes[id];
-    double box = std::max(kMinBoxWidth, static_cast<double>(display_length(label_of(node))) * kCharWidth + 2 * kBoxPadding);
+    double box = std::max(kMinBoxWidth,
+                          static_cast<double>(display_length(label_of(node))) * kCharWidth + 2 * kBoxPadding);
     if (!node.ending_hits.empty()) {
       box = std::max(box, static_cast<double>(end_text(node).size()) * kCharWidth);
     }
@@ -157,9 +160,13 @@ class TreeLayout {
   Layout layout_;
 };
 
-double top_of(int depth) { return kMargin + depth * kLevelHeight; }
+double top_of(int depth) {
+  return kMargin + depth * kLevelHeight;
+}
 
-std::string fmt_px(double value) { return fmt::format("{:.1f}", value); }
+std::string fmt_px(double value) {
+  return fmt::format("{:.1f}", value);
+}
 
 }  // namespace
 
@@ -243,8 +250,8 @@ std::string call_tree_svg(const CallTree& tree, const CallTreeSvgOptions& option
   fmt::format_to(out,
                  "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"{}\" data-breakpoint=\"{}\" width=\"{}\" "
                  "height=\"{}\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"{}\">\n",
-                 html_escape(options.css_class), html_escape(options.breakpoint), fmt_px(width), fmt_px(height),
-                 fmt_px(width), fmt_px(height), html_escape(options.title));
+                 html_escape(options.css_class), html_escape(options.breakpoint), fmt_px(width),
+                 fmt_px(height), fmt_px(width), fmt_px(height), html_escape(options.title));
   fmt::format_to(out, "<title>{}</title>\n", html_escape(options.title));
 
   // Edges first, so that boxes are drawn over their ends.
@@ -259,13 +266,13 @@ std::string call_tree_svg(const CallTree& tree, const CallTreeSvgOptions& option
       double mid = (y1 + y2) / 2;
       double stroke = 1.4 + 1.4 * std::log10(static_cast<double>(std::max(to.hits, 1)));
       std::string faded = node.faded && to.faded ? " faded" : "";
-      fmt::format_to(out, "<g class=\"edge{}\"><path d=\"M{} {} C{} {} {} {} {} {}\" stroke-width=\"{}\"/>", faded,
-                     fmt_px(x1), fmt_px(y1), fmt_px(x1), fmt_px(mid), fmt_px(x2), fmt_px(mid), fmt_px(x2),
-                     fmt_px(y2), fmt_px(stroke));
+      fmt::format_to(out, "<g class=\"edge{}\"><path d=\"M{} {} C{} {} {} {} {} {}\" stroke-width=\"{}\"/>",
+                     faded, fmt_px(x1), fmt_px(y1), fmt_px(x1), fmt_px(mid), fmt_px(x2), fmt_px(mid),
+                     fmt_px(x2), fmt_px(y2), fmt_px(stroke));
       // Beside the edge's end, on the side away from the parent, clear of the curve.
       bool left = x2 < x1 - 1;
-      fmt::format_to(out, "<text class=\"count{}\" x=\"{}\" y=\"{}\">\u00d7{}</text></g>\n", left ? " left" : "",
-                     fmt_px(left ? x2 - 5 : x2 + 5), fmt_px(y2 - 6), to.hits);
+      fmt::format_to(out, "<text class=\"count{}\" x=\"{}\" y=\"{}\">\u00d7{}</text></g>\n",
+                     left ? " left" : "", fmt_px(left ? x2 - 5 : x2 + 5), fmt_px(y2 - 6), to.hits);
     }
   }
 
@@ -297,8 +304,8 @@ std::string call_tree_svg(const CallTree& tree, const CallTreeSvgOptions& option
     }
     fmt::format_to(out, "<g class=\"{}\" data-func=\"{}\"><title>{}</title>", classes, html_escape(node.func),
                    html_escape(title));
-    fmt::format_to(out, "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"5\"/>", fmt_px(left), fmt_px(top),
-                   fmt_px(box), fmt_px(kBoxHeight));
+    fmt::format_to(out, "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"5\"/>", fmt_px(left),
+                   fmt_px(top), fmt_px(box), fmt_px(kBoxHeight));
     fmt::format_to(out, "<text x=\"{}\" y=\"{}\">{}</text>", fmt_px(layout.x[id]),
                    fmt_px(top + kBoxHeight / 2 + kFontSize * 0.35), html_escape(label_of(node)));
     if (!node.ending_hits.empty() && node.children.empty()) {

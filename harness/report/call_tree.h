@@ -31,7 +31,7 @@ struct CallTreeNode {
 struct CallTree {
   std::vector<CallTreeNode> nodes;
   std::vector<std::size_t> roots;
-  int hits = 0;               // every hit given
+  int hits = 0;                 // every hit given
   int hits_without_frames = 0;  // hits whose backtrace was empty (not in the tree)
 
   // The nodes where some chain ends, in the order the picture draws them (left to right).
@@ -52,7 +52,7 @@ CallTree build_call_tree(const std::vector<const trace::Hit*>& hits, const Frame
 // How the picture links and names things.
 struct CallTreeSvgOptions {
   std::string css_class = "call-tree";
-  std::string title;  // the accessible name of the picture
+  std::string title;       // the accessible name of the picture
   std::string breakpoint;  // written as data-breakpoint
   // The link of an end node (a breakpoint function where chains end), e.g. "#hits-x-0"; no link
   // when empty or unset.

@@ -90,8 +90,9 @@ nav.toc a { margin-right: 14px; white-space: nowrap; }
 .breakpoint-body { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
 .breakpoint-body > .figure { flex: 0 1 auto; }
 .breakpoint-body > table { flex: 1 1 460px; width: auto; }
-.snapshots { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 4px 16px; }
-.snapshots > section.snapshot { min-width: 0; }
+.snapshots { display: flex; flex-wrap: wrap; gap: 4px 16px; }
+.snapshots > section.snapshot { flex-grow: 1; flex-shrink: 1; min-width: 0; max-width: 100%; }
+.snapshots > section.snapshot > .figure { width: fit-content; }
 .legend { font-size: 13px; color: var(--muted); margin: 6px 2px 10px; }
 .legend .key { display: inline-block; width: 12px; height: 12px; border-radius: 3px; vertical-align: -1px;
   margin: 0 4px 0 10px; border: 1px solid var(--node-line); background: var(--node); }
@@ -102,7 +103,8 @@ nav.toc a { margin-right: 14px; white-space: nowrap; }
 .legend .key.renamed, .legend .key.changed { background: var(--warn-bg); border-color: var(--warn); }
 tbody.path > tr.path-head th { font-weight: normal; background: var(--panel-2); font-size: 13px; }
 tbody.path > tr.path-head code { font-size: 12.5px; }
-td.hit-ids { white-space: nowrap; font-family: var(--mono); font-size: 13px; }
+td.hit-ids { white-space: nowrap; font-family: var(--mono); font-size: 13px; width: 1%; }
+td.task, td.time { white-space: nowrap; width: 1%; font-size: 14px; }
 dl.captures { margin: 0; display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; }
 dl.captures dt { color: var(--muted); font-family: var(--mono); font-size: 13px; }
 dl.captures dd { margin: 0; font-family: var(--mono); font-size: 13px; overflow-wrap: anywhere; }
@@ -122,7 +124,8 @@ table.verdicts tr.fail > td, table.verdicts tr.error > td { background: var(--ba
 .versus code { overflow-wrap: anywhere; }
 pre.console { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px;
   overflow-x: auto; white-space: pre; font-size: 12.5px; }
-.sides { display: grid; grid-template-columns: 1fr 1fr; gap: 14px; align-items: start; }
+.sides { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 14px; align-items: start; }
+@media (max-width: 900px) { .sides { grid-template-columns: minmax(0, 1fr); } }
 .sides h4 { margin: 4px 2px 6px; font-size: 14px; font-family: var(--mono); }
 ul.change-lines { font-family: var(--mono); font-size: 13px; padding-left: 18px; }
 ul.change-lines .renamed { color: var(--warn); } ul.change-lines .removed { color: var(--bad); }
@@ -193,7 +196,9 @@ std::string html_page_start(std::string_view title) {
       html_escape(title), kStyle);
 }
 
-std::string html_page_end() { return "</main>\n</body>\n</html>\n"; }
+std::string html_page_end() {
+  return "</main>\n</body>\n</html>\n";
+}
 
 Status check_html_output(const std::filesystem::path& path) {
   std::error_code error;
@@ -208,10 +213,12 @@ Status check_html_output(const std::filesystem::path& path) {
     folder = ".";
   }
   if (!std::filesystem::is_directory(folder, error)) {
-    return make_error(ErrorKind::Config, "--html {}: folder {} does not exist", path.string(), folder.string());
+    return make_error(ErrorKind::Config, "--html {}: folder {} does not exist", path.string(),
+                      folder.string());
   }
   if (::access(folder.c_str(), W_OK | X_OK) != 0) {
-    return make_error(ErrorKind::Config, "--html {}: folder {} is not writable", path.string(), folder.string());
+    return make_error(ErrorKind::Config, "--html {}: folder {} is not writable", path.string(),
+                      folder.string());
   }
   return {};
 }

@@ -13,7 +13,11 @@ namespace {
 std::size_t utf8_sequence(std::string_view text, std::size_t i, std::uint32_t& code_point) {
   auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
   unsigned char first = byte(0);
-  std::size_t length = first < 0x80 ? 1 : (first >> 5) == 0x6 ? 2 : (first >> 4) == 0xe ? 3 : (first >> 3) == 0x1e ? 4 : 0;
+  std::size_t length = first < 0x80           ? 1
+                       : (first >> 5) == 0x6  ? 2
+                       : (first >> 4) == 0xe  ? 3
+                       : (first >> 3) == 0x1e ? 4
+                                              : 0;
   if (length == 0 || i + length > text.size()) {
     return 0;
   }
@@ -26,7 +30,8 @@ std::size_t utf8_sequence(std::string_view text, std::size_t i, std::uint32_t& c
     code_point = (code_point << 6) | (byte(k) & 0x3f);
   }
   static constexpr std::uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (code_point < kSmallest[length] || code_point > 0x10ffff || (code_point >= 0xd800 && code_point <= 0xdfff)) {
+  if (code_point < kSmallest[length] || code_point > 0x10ffff ||
+      (code_point >= 0xd800 && code_point <= 0xdfff)) {
     return 0;
   }
   return length;
@@ -88,7 +93,8 @@ std::string html_id(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (char c : text) {
-    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    bool plain =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
     if (plain) {
       out += c;
     } else {

@@ -4,7 +4,7 @@
 #include <iterator>
 #include <map>
 #include <optional>
-#include <set>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -31,11 +31,13 @@ struct Row {
 };
 
 std::size_t display_length(std::string_view text) {
-  return static_cast<std::size_t>(
-      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
+  return static_cast<std::size_t>(std::count_if(
+      text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
 }
 
-double text_width(std::string_view text) { return static_cast<double>(display_length(text)) * kCharWidth; }
+double text_width(std::string_view text) {
+  return static_cast<double>(display_length(text)) * kCharWidth;
+}
 
 // findmnt's SOURCE: the device, and the mounted directory when it is not the file system's root.
 std::string source_of(const MountEntry& mount) {
@@ -67,7 +69,8 @@ std::string change_note(const MountChange& change) {
 }
 
 std::string_view kind_class(const std::optional<MountChange::Kind>& kind) {
-  if (!kind) return "";
+  if (!kind)
+    return "";
   switch (*kind) {
     case MountChange::Kind::Added:
       return " added";
@@ -120,7 +123,8 @@ std::vector<Row> tree_rows(const trace::MountTable& table, const std::vector<Mou
   std::vector<Row> rows;
   std::vector<bool> placed(nodes.size(), false);
   auto visit = [&](auto& self, std::size_t id, int depth, std::optional<std::size_t> parent_row) -> void {
-    if (placed[id]) return;  // a cycle of parent ids: each mount once
+    if (placed[id])
+      return;  // a cycle of parent ids: each mount once
     placed[id] = true;
     Row row = nodes[id];
     row.depth = depth;
@@ -140,12 +144,29 @@ std::vector<Row> tree_rows(const trace::MountTable& table, const std::vector<Mou
   return rows;
 }
 
-std::string px(double value) { return fmt::format("{:.1f}", value); }
+std::string px(double value) {
+  return fmt::format("{:.1f}", value);
+}
+
+// What a row shows of its mount point: the part below its parent's ("/home/a" under "/data"
+// shows "/home/a"), the whole path for a mount stacked on its parent's mount point and for the
+// children of "/". The picture's title and data-mount-point have the whole path.
+std::string shown_path(const std::vector<Row>& rows, const Row& row) {
+  const std::string& path = row.entry->mount_point;
+  if (!row.parent_row)
+    return path;
+  const std::string& parent = rows[*row.parent_row].entry->mount_point;
+  if (parent != "/" && path.size() > parent.size() && path.compare(0, parent.size(), parent) == 0 &&
+      path[parent.size()] == '/') {
+    return path.substr(parent.size());
+  }
+  return path;
+}
 
 }  // namespace
 
-std::string mount_tree_svg(const trace::MountTable& table, const std::vector<MountChange>& changes,
-                           const std::string& title) {
+MountTreePicture mount_tree_svg(const trace::MountTable& table, const std::vector<MountChange>& changes,
+                                const std::string& title) {
   std::vector<Row> rows = tree_rows(table, changes);
 
   const std::vector<std::string> headings = {"mount point (id)", "type", "source", "propagation"};
@@ -155,7 +176,8 @@ std::string mount_tree_svg(const trace::MountTable& table, const std::vector<Mou
   }
   double notes = 0;
   for (const Row& row : rows) {
-    double label = text_width(row.entry->mount_point) + text_width(fmt::format(" #{}", row.entry->id)) * 11 / 12;
+    double label =
+        text_width(shown_path(rows, row)) + text_width(fmt::format(" #{}", row.entry->id)) * 11 / 12;
     widths[0] = std::max(widths[0], row.depth * kIndent + 14 + label);
     widths[1] = std::max(widths[1], text_width(row.entry->fs_type));
     widths[2] = std::max(widths[2], text_width(source_of(*row.entry)));
@@ -194,9 +216,10 @@ std::string mount_tree_svg(const trace::MountTable& table, const std::vector<Mou
     double baseline = cy + 4;
     fmt::format_to(out, "<g class=\"mount{}\" data-mount-point=\"{}\" data-id=\"{}\">", kind_class(row.kind),
                    html_escape(mount.mount_point), mount.id);
-    fmt::format_to(out, "<title>{} on {} type {} ({}), mount #{} on #{}{}</title>", html_escape(source_of(mount)),
-                   html_escape(mount.mount_point), html_escape(mount.fs_type), html_escape(mount.propagation()),
-                   mount.id, mount.parent_id, row.note.empty() ? "" : ": " + html_escape(row.note));
+    fmt::format_to(out, "<title>{} on {} type {} ({}), mount #{} on #{}{}</title>",
+                   html_escape(source_of(mount)), html_escape(mount.mount_point), html_escape(mount.fs_type),
+                   html_escape(mount.propagation()), mount.id, mount.parent_id,
+                   row.note.empty() ? "" : ": " + html_escape(row.note));
     if (row.kind) {
       fmt::format_to(out, "<rect class=\"band\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"4\"/>",
                      px(kMargin / 2), px(cy - kRowHeight / 2 + 1), px(width - kMargin), px(kRowHeight - 2));
@@ -204,17 +227,17 @@ std::string mount_tree_svg(const trace::MountTable& table, const std::vector<Mou
     if (row.parent_row) {
       double parent_x = bullet_x(rows[*row.parent_row].depth);
       double parent_y = centre_of(*row.parent_row);
-      fmt::format_to(out, "<path class=\"link\" d=\"M{} {} V{} H{}\"/>", px(parent_x), px(parent_y + 4), px(cy),
-                     px(bullet_x(row.depth) - 4));
+      fmt::format_to(out, "<path class=\"link\" d=\"M{} {} V{} H{}\"/>", px(parent_x), px(parent_y + 4),
+                     px(cy), px(bullet_x(row.depth) - 4));
     }
     fmt::format_to(out, "<circle cx=\"{}\" cy=\"{}\" r=\"3.5\"/>", px(bullet_x(row.depth)), px(cy));
     fmt::format_to(out, "<text class=\"path\" x=\"{}\" y=\"{}\">{}<tspan class=\"id\"> #{}</tspan></text>",
-                   px(bullet_x(row.depth) + 10), px(baseline), html_escape(mount.mount_point), mount.id);
+                   px(bullet_x(row.depth) + 10), px(baseline), html_escape(shown_path(rows, row)), mount.id);
     const std::string cells[] = {mount.fs_type, source_of(mount), mount.propagation()};
     const char* cell_classes[] = {"type", "source", "propagation"};
     for (std::size_t k = 0; k < std::size(cells); ++k) {
-      fmt::format_to(out, "<text class=\"{}\" x=\"{}\" y=\"{}\">{}</text>", cell_classes[k], px(column_x[k + 1]),
-                     px(baseline), html_escape(cells[k]));
+      fmt::format_to(out, "<text class=\"{}\" x=\"{}\" y=\"{}\">{}</text>", cell_classes[k],
+                     px(column_x[k + 1]), px(baseline), html_escape(cells[k]));
     }
     if (!row.note.empty()) {
       fmt::format_to(out, "<text class=\"note\" x=\"{}\" y=\"{}\">{}</text>", px(note_x), px(baseline),
@@ -223,7 +246,7 @@ std::string mount_tree_svg(const trace::MountTable& table, const std::vector<Mou
     svg += "</g>\n";
   }
   svg += "</svg>\n";
-  return svg;
+  return MountTreePicture{std::move(svg), width};
 }
 
 }  // namespace kh::report

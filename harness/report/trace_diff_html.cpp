@@ -44,22 +44,26 @@ void collect_marks(const BreakpointDiff& breakpoint, const TraceDiff& diff, Side
         }
       }
     }
-    if (hit.index_a) a[*hit.index_a] = std::move(side_a);
-    if (hit.index_b) b[*hit.index_b] = std::move(side_b);
+    if (hit.index_a)
+      a[*hit.index_a] = std::move(side_a);
+    if (hit.index_b)
+      b[*hit.index_b] = std::move(side_b);
   }
 }
 
 FrameMarker marker_for(const SideMarks& marks) {
   return [&marks](const trace::Hit& hit, std::size_t level) {
     auto it = marks.find(hit.index);
-    if (it == marks.end() || level >= it->second.size()) return FrameMarking{};
+    if (it == marks.end() || level >= it->second.size())
+      return FrameMarking{};
     return it->second[level];
   };
 }
 
 std::string line_class(const std::string& line) {
   for (std::string_view word : {"renamed", "removed", "added", "value"}) {
-    if (std::string_view(line).starts_with(word)) return std::string(word);
+    if (std::string_view(line).starts_with(word))
+      return std::string(word);
   }
   return "chain";
 }
@@ -68,12 +72,12 @@ std::string plural(int count, std::string_view one, std::string_view many) {
   return fmt::format("{} {}", count, count == 1 ? one : many);
 }
 
-void append_side(std::string& out, const trace::Trace& trace, const std::string& breakpoint, const std::string& label,
-                 const SideMarks& marks, std::string_view side) {
+void append_side(std::string& out, const trace::Trace& trace, const std::string& breakpoint,
+                 const std::string& label, const SideMarks& marks, std::string_view side) {
   auto to = std::back_inserter(out);
   std::vector<const trace::Hit*> hits = trace::hits_of(trace, breakpoint);
-  fmt::format_to(to, "<div class=\"side side-{}\"><h4>{} = {} <span class=\"muted\">{}</span></h4>\n", side, side,
-                 html_escape(label), plural(static_cast<int>(hits.size()), "hit", "hits"));
+  fmt::format_to(to, "<div class=\"side side-{}\"><h4>{} = {} <span class=\"muted\">{}</span></h4>\n", side,
+                 side, html_escape(label), plural(static_cast<int>(hits.size()), "hit", "hits"));
   CallTree tree = build_call_tree(hits, marker_for(marks));
   if (tree.nodes.empty()) {
     out += "<p class=\"muted\">no counted hits</p></div>\n";
@@ -94,7 +98,8 @@ void append_change_lines(std::string& out, const BreakpointDiff& breakpoint, con
   };
   std::vector<Group> groups;
   for (const HitDiff& hit : breakpoint.hits) {
-    if (!hit.differs()) continue;
+    if (!hit.differs())
+      continue;
     int side = hit.paired() ? 0 : (hit.index_a ? 1 : 2);
     std::vector<std::string> lines = hit_change_lines(hit);
     auto group = std::find_if(groups.begin(), groups.end(),
@@ -106,11 +111,13 @@ void append_change_lines(std::string& out, const BreakpointDiff& breakpoint, con
     group->labels.push_back(hit.paired() ? fmt::format("#{} vs #{}", *hit.index_a, *hit.index_b)
                                          : fmt::format("#{}", hit.index_a ? *hit.index_a : *hit.index_b));
   }
-  if (groups.empty()) return;
+  if (groups.empty())
+    return;
   auto to = std::back_inserter(out);
   out += "<div class=\"hit-changes\">\n";
   for (const Group& group : groups) {
-    std::string where = group.side == 0 ? "" : fmt::format(" only in {}", group.side == 1 ? diff.label_a : diff.label_b);
+    std::string where =
+        group.side == 0 ? "" : fmt::format(" only in {}", group.side == 1 ? diff.label_a : diff.label_b);
     fmt::format_to(to, "<p>hit{} {}{}:</p>\n<ul class=\"change-lines\">", group.labels.size() > 1 ? "s" : "",
                    html_escape(fmt::format("{}", fmt::join(group.labels, ", "))), html_escape(where));
     for (const std::string& line : group.lines) {
@@ -141,21 +148,24 @@ std::string trace_diff_html(const TraceDiff& diff, const trace::Trace& a, const 
     fmt::format_to(to, "<p class=\"detail skipped\">A is scenario '{}', B is scenario '{}'</p>\n",
                    html_escape(diff.scenario_a), html_escape(diff.scenario_b));
   }
-  out += "<p class=\"legend\">Frames against the other side, as <code>kharness diff</code> names them:"
-         "<span class=\"key renamed\"></span>renamed (A=&gt;B)<span class=\"key removed\"></span>removed "
-         "(only in A)<span class=\"key added\"></span>added (only in B)<span class=\"key faded\"></span>syscall "
-         "entry frames</p>\n";
+  out +=
+      "<p class=\"legend\">Frames against the other side, as <code>kharness diff</code> names them:"
+      "<span class=\"key renamed\"></span>renamed (A=&gt;B)<span class=\"key removed\"></span>removed "
+      "(only in A)<span class=\"key added\"></span>added (only in B)<span class=\"key faded\"></span>syscall "
+      "entry frames</p>\n";
   out += "<nav class=\"toc\">";
   for (std::size_t k = 0; k < diff.breakpoints.size(); ++k) {
     fmt::format_to(to, "<a href=\"#bp-{}\">{}{}</a>", k, html_escape(diff.breakpoints[k].breakpoint),
                    diff.breakpoints[k].differs() ? " *" : "");
   }
   out += "</nav>\n</header>\n";
-  if (diff.breakpoints.empty()) out += "<p class=\"muted\">Neither trace has a hit.</p>\n";
+  if (diff.breakpoints.empty())
+    out += "<p class=\"muted\">Neither trace has a hit.</p>\n";
 
   for (std::size_t k = 0; k < diff.breakpoints.size(); ++k) {
     const BreakpointDiff& breakpoint = diff.breakpoints[k];
-    std::string summary = !breakpoint.differs() ? fmt::format("same ({})", plural(breakpoint.hits_a, "hit", "hits"))
+    std::string summary = !breakpoint.differs()
+                              ? fmt::format("same ({})", plural(breakpoint.hits_a, "hit", "hits"))
                           : breakpoint.hits_a == breakpoint.hits_b
                               ? fmt::format("{} in both, different", plural(breakpoint.hits_a, "hit", "hits"))
                               : fmt::format("hits {} \u2192 {}", breakpoint.hits_a, breakpoint.hits_b);

@@ -204,10 +204,14 @@ std::vector<MountChange> diff_mount_tables(const MountTable& before, const Mount
       continue;
     }
     std::vector<std::string> fields;
-    if (old->mount_point != now.mount_point) fields.emplace_back("mount point");
-    if (old->parent_id != now.parent_id) fields.emplace_back("parent");
-    if (old->device != now.device) fields.emplace_back("device");
-    if (old->propagation() != now.propagation()) fields.emplace_back("propagation");
+    if (old->mount_point != now.mount_point)
+      fields.emplace_back("mount point");
+    if (old->parent_id != now.parent_id)
+      fields.emplace_back("parent");
+    if (old->device != now.device)
+      fields.emplace_back("device");
+    if (old->propagation() != now.propagation())
+      fields.emplace_back("propagation");
     if (!fields.empty()) {
       changes.push_back(MountChange{MountChange::Kind::Changed, *old, now, std::move(fields)});
     }

@@ -38,7 +38,7 @@ struct MountEntry {
 };
 
 struct MountTable {
-  std::string namespace_id;  // the mnt_namespace pointer, "0xffff888003a4c000"
+  std::string namespace_id;        // the mnt_namespace pointer, "0xffff888003a4c000"
   std::vector<MountEntry> mounts;  // in the order the kernel lists them
 
   // The mount with this id, or nullptr.
@@ -63,8 +63,8 @@ Result<MountTable> mount_table_from_value(std::string_view gdb_value);
 struct MountChange {
   enum class Kind { Added, Removed, Changed };
   Kind kind = Kind::Added;
-  MountEntry before;  // Removed, Changed
-  MountEntry after;   // Added, Changed
+  MountEntry before;                // Removed, Changed
+  MountEntry after;                 // Added, Changed
   std::vector<std::string> fields;  // Changed: "mount point", "parent", "device", "propagation"
 
   friend bool operator==(const MountChange&, const MountChange&) = default;

@@ -16,7 +16,9 @@ struct Layout {
   const char* program;
 };
 
-void PrintTo(const Layout& layout, std::ostream* out) { *out << layout.name; }
+void PrintTo(const Layout& layout, std::ostream* out) {
+  *out << layout.name;
+}
 
 // The mounts of mount_structs.c after the header line, with gdb's escapes of the string.
 const std::string kRows =
@@ -80,7 +82,9 @@ TEST_P(MountTableScriptTest, EscapesFieldsAndReportsBadInputAsOneLine) {
   EXPECT_EQ(run->raw.find("Traceback"), std::string::npos) << run->raw;
 }
 
-std::string layout_name(const testing::TestParamInfo<Layout>& info) { return info.param.name; }
+std::string layout_name(const testing::TestParamInfo<Layout>& info) {
+  return info.param.name;
+}
 
 INSTANTIATE_TEST_SUITE_P(Layouts, MountTableScriptTest,
                          testing::Values(Layout{"mount_list", KH_MOUNT_STRUCTS_LIST},

@@ -126,14 +126,31 @@ int paeth(int a, int b, int c) {
 
 }  // namespace
 
-Status chromium_screenshot(const std::filesystem::path& page, const std::filesystem::path& png) {
+Status chromium_screenshot(const std::filesystem::path& page, const std::filesystem::path& png,
+                           ColourScheme scheme) {
   std::error_code ignored;
   std::filesystem::remove(png, ignored);
   KH_ASSIGN_OR_RETURN(TempDir dir, TempDir::create("kh-chromium-out-"));
-  KH_TRY(run_chromium({"--screenshot=" + std::filesystem::absolute(png).string(), file_url(page)},
-                      dir.path() / "stdout"));
+  std::vector<std::string> arguments = {"--screenshot=" + std::filesystem::absolute(png).string()};
+  if (scheme == ColourScheme::Dark)
+    arguments.emplace_back("--force-dark-mode");
+  arguments.push_back(file_url(page));
+  KH_TRY(run_chromium(std::move(arguments), dir.path() / "stdout"));
   if (!std::filesystem::exists(png)) {
     return make_error(ErrorKind::Process, "chromium wrote no screenshot {}", png.string());
+  }
+  return {};
+}
+
+Status chromium_print(const std::filesystem::path& page, const std::filesystem::path& pdf) {
+  std::error_code ignored;
+  std::filesystem::remove(pdf, ignored);
+  KH_ASSIGN_OR_RETURN(TempDir dir, TempDir::create("kh-chromium-out-"));
+  KH_TRY(run_chromium(
+      {"--no-pdf-header-footer", "--print-to-pdf=" + std::filesystem::absolute(pdf).string(), file_url(page)},
+      dir.path() / "stdout"));
+  if (!std::filesystem::exists(pdf)) {
+    return make_error(ErrorKind::Process, "chromium wrote no PDF {}", pdf.string());
   }
   return {};
 }
@@ -177,8 +194,8 @@ Result<PngImage> decode_png(const std::string& bytes) {
   }
   if (bit_depth != 8 || (colour_type != 2 && colour_type != 6) || interlace != 0 || image.width <= 0 ||
       image.height <= 0) {
-    return make_error(ErrorKind::Parse, "unsupported PNG: bit depth {}, colour type {}, interlace {}", bit_depth,
-                      colour_type, interlace);
+    return make_error(ErrorKind::Parse, "unsupported PNG: bit depth {}, colour type {}, interlace {}",
+                      bit_depth, colour_type, interlace);
   }
   image.channels = colour_type == 6 ? 4 : 3;
   std::size_t stride = static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.channels);
@@ -187,7 +204,8 @@ Result<PngImage> decode_png(const std::string& bytes) {
   int status = ::uncompress(raw.data(), &raw_size, reinterpret_cast<const Bytef*>(data.data()),
                             static_cast<uLong>(data.size()));
   if (status != Z_OK || raw_size != raw.size()) {
-    return make_error(ErrorKind::Parse, "PNG data does not inflate to {} bytes (zlib status {})", raw.size(), status);
+    return make_error(ErrorKind::Parse, "PNG data does not inflate to {} bytes (zlib status {})", raw.size(),
+                      status);
   }
   image.pixels.resize(stride * static_cast<std::size_t>(image.height));
   const int bpp = image.channels;
@@ -249,7 +267,8 @@ Result<std::string> html5lib_check(const std::filesystem::path& page) {
     return missing_tool(run.error());
   }
   std::string output = run->output;
-  while (!output.empty() && (output.back() == '\n' || output.back() == '\r')) output.pop_back();
+  while (!output.empty() && (output.back() == '\n' || output.back() == '\r'))
+    output.pop_back();
   if (run->exit_code == 3) {
     return make_error(ErrorKind::Process, "{}: {}; {}", python, output, kBrowserDepsHint);
   }

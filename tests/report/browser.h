@@ -16,10 +16,18 @@ namespace kh::test {
 inline constexpr const char* kBrowserDepsHint =
     "the report tests need the Debian packages chromium and python3-html5lib: `make deps` installs them";
 
+// How a page is looked at: the colour scheme the browser prefers.
+enum class ColourScheme { Light, Dark };
+
 // Renders `page` (a local file) at 1200x1600 into `png`. Fails with ErrorKind::Process when
 // chromium is missing (the message says `make deps` installs it), Timeout, or Process when
 // chromium fails or writes no picture.
-Status chromium_screenshot(const std::filesystem::path& page, const std::filesystem::path& png);
+Status chromium_screenshot(const std::filesystem::path& page, const std::filesystem::path& png,
+                           ColourScheme scheme = ColourScheme::Light);
+
+// Prints `page` to `pdf` as Chromium's print preview would (the page's print style sheet). Fails
+// as chromium_screenshot.
+Status chromium_print(const std::filesystem::path& page, const std::filesystem::path& pdf);
 
 // The DOM Chromium built from `page`, serialised (its --dump-dom). Fails as chromium_screenshot.
 Result<std::string> chromium_dom(const std::filesystem::path& page);

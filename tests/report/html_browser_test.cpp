@@ -24,7 +24,8 @@ namespace {
 
 std::size_t count_matches(const std::string& text, const std::string& pattern) {
   std::regex re(pattern);
-  return static_cast<std::size_t>(std::distance(std::sregex_iterator(text.begin(), text.end(), re), std::sregex_iterator()));
+  return static_cast<std::size_t>(
+      std::distance(std::sregex_iterator(text.begin(), text.end(), re), std::sregex_iterator()));
 }
 
 class HtmlInBrowser : public ::testing::Test {
@@ -78,6 +79,39 @@ TEST_F(HtmlInBrowser, RunAndDiffPagesRenderToPictures) {
   }
 }
 
+// The page's colours follow the browser's: the corner of the page is light in the light scheme,
+// dark in the dark one.
+TEST_F(HtmlInBrowser, LightAndDarkColourSchemes) {
+  auto corner_brightness = [](test::ColourScheme scheme) -> int {
+    std::filesystem::path png =
+        dir_->path() / (scheme == test::ColourScheme::Dark ? "dark.png" : "light.png");
+    Status shot = test::chromium_screenshot(page("mounts"), png, scheme);
+    EXPECT_TRUE(shot.ok()) << shot.error().to_string();
+    auto bytes = read_file(png);
+    auto image = bytes.ok() ? test::decode_png(*bytes) : Result<test::PngImage>(bytes.error());
+    EXPECT_TRUE(image.ok());
+    if (!image.ok())
+      return -1;
+    return (image->pixels[0] + image->pixels[1] + image->pixels[2]) / 3;
+  };
+  EXPECT_GT(corner_brightness(test::ColourScheme::Light), 200);
+  int dark = corner_brightness(test::ColourScheme::Dark);
+  EXPECT_GE(dark, 0);
+  EXPECT_LT(dark, 60);
+}
+
+// Printing gives a document of several pages (the print style sheet lets figures scale).
+TEST_F(HtmlInBrowser, PagesPrint) {
+  std::filesystem::path pdf = dir_->path() / "mounts.pdf";
+  Status printed = test::chromium_print(page("mounts"), pdf);
+  ASSERT_TRUE(printed.ok()) << printed.error().to_string();
+  auto bytes = read_file(pdf);
+  ASSERT_TRUE(bytes.ok());
+  EXPECT_TRUE(bytes->starts_with("%PDF-"));
+  std::size_t pages = count_matches(*bytes, "/Type /Page") - count_matches(*bytes, "/Type /Pages");
+  EXPECT_GE(pages, 2U);
+}
+
 TEST_F(HtmlInBrowser, TheDomHasATreePerBreakpointTheTotalsAndTheAddedBind) {
   std::string dom = dom_of("mounts");
   ASSERT_FALSE(dom.empty());
@@ -91,7 +125,8 @@ TEST_F(HtmlInBrowser, TheDomHasATreePerBreakpointTheTotalsAndTheAddedBind) {
   std::string failing = dom_of("failing");
   EXPECT_EQ(count_matches(failing, "data-passed=\"5\" data-failed=\"1\""), 1U);
   EXPECT_EQ(count_matches(failing, "<tr class=\"fail\">"), 1U);
-  EXPECT_EQ(count_matches(failing, "<span class=\"badge timeout\">TIMEOUT</span>"), 2U);  // run list and header
+  EXPECT_EQ(count_matches(failing, "<span class=\"badge timeout\">TIMEOUT</span>"),
+            2U);  // run list and header
 
   std::string diff = dom_of("diff");
   EXPECT_EQ(count_matches(diff, "<svg[^>]* class=\"call-tree\""), 6U);  // three breakpoints, two sides
@@ -116,9 +151,11 @@ TEST_F(HtmlInBrowser, Html5libParsesEveryPageStrictlyAndNothingComesFromTheNetwo
   }
   // The checker does catch what it looks for.
   std::filesystem::path bad = dir_->path() / "remote.html";
-  ASSERT_TRUE(write_file_atomically(bad, "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>x</title>"
-                                         "</head><body><img alt=\"\" src=\"https://example.org/x.png\"></body></html>")
-                  .ok());
+  ASSERT_TRUE(
+      write_file_atomically(bad,
+                            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>x</title>"
+                            "</head><body><img alt=\"\" src=\"https://example.org/x.png\"></body></html>")
+          .ok());
   auto remote = test::html5lib_check(bad);
   ASSERT_TRUE(remote.ok()) << remote.error().to_string();
   EXPECT_TRUE(remote->starts_with("remote resource: <img src=")) << *remote;

@@ -55,7 +55,8 @@ TEST_F(HtmlCommand, DiffWritesBothTreesAndStillPrintsTheTextDiff) {
   EXPECT_NE(html->find("<dt>A</dt><dd>4.19.304 (v4.19.json)</dd>"), std::string::npos);
   EXPECT_NE(html->find("class=\"node renamed\" data-func=\"kernel_clone\""), std::string::npos);
 
-  CommandOutput same = kharness({"diff", path("v4.19.json"), path("v4.19.json"), "--html", path("same.html")});
+  CommandOutput same =
+      kharness({"diff", path("v4.19.json"), path("v4.19.json"), "--html", path("same.html")});
   EXPECT_EQ(same.exit_code, 0) << same.output;
   auto equivalent = read_file(path("same.html"));
   ASSERT_TRUE(equivalent.ok());
@@ -70,15 +71,16 @@ TEST_F(HtmlCommand, AFolderThatDoesNotExistIsAnErrorBeforeAnyWork) {
   EXPECT_EQ(diff.output.find("A = "), std::string::npos) << diff.output;
 
   // `run` says so at once: no kernel, no boot (this test has no VM).
-  CommandOutput run = kharness({"run", std::string(KH_SOURCE_DIR) + "/scenarios/trace-mount.xml", "-v", "--html",
-                                nowhere});
+  CommandOutput run =
+      kharness({"run", std::string(KH_SOURCE_DIR) + "/scenarios/trace-mount.xml", "-v", "--html", nowhere});
   EXPECT_EQ(run.exit_code, 2) << run.output;
-  EXPECT_NE(run.output.find("kharness: error: --html " + nowhere + ": folder"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("kharness: error: --html " + nowhere + ": folder"), std::string::npos)
+      << run.output;
   EXPECT_EQ(run.output.find("kharness: boot"), std::string::npos) << run.output;
   EXPECT_EQ(run.output.find("kharness: kernel"), std::string::npos) << run.output;
 
-  CommandOutput folder = kharness({"run", std::string(KH_SOURCE_DIR) + "/scenarios/trace-mount.xml", "--html",
-                                   dir_->path().string()});
+  CommandOutput folder = kharness(
+      {"run", std::string(KH_SOURCE_DIR) + "/scenarios/trace-mount.xml", "--html", dir_->path().string()});
   EXPECT_EQ(folder.exit_code, 2) << folder.output;
   EXPECT_NE(folder.output.find("is a folder"), std::string::npos) << folder.output;
 }

@@ -9,37 +9,47 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "common/temp_dir.h"
 #include "report/call_tree.h"
 #include "report/html_text.h"
+#include "report/mount_tree.h"
 #include "report/sample_reports.h"
 #include "report/terminal_report.h"
 #include "report/trace_diff.h"
+#include "trace/mount_table.h"
 
 namespace kh::report {
 namespace {
 
 std::size_t count_of(const std::string& text, const std::string& part) {
   std::size_t count = 0;
-  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + part.size())) ++count;
+  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + part.size()))
+    ++count;
   return count;
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 // True when `text` is well-formed UTF-8 without C0 controls other than tab and newline.
 bool clean_utf8(const std::string& text) {
   for (std::size_t i = 0; i < text.size();) {
     auto byte = static_cast<unsigned char>(text[i]);
     if (byte < 0x80) {
-      if (byte < 0x20 && byte != '\n' && byte != '\t') return false;
+      if (byte < 0x20 && byte != '\n' && byte != '\t')
+        return false;
       ++i;
       continue;
     }
     std::size_t length = (byte >> 5) == 0x6 ? 2 : (byte >> 4) == 0xe ? 3 : (byte >> 3) == 0x1e ? 4 : 0;
-    if (length == 0 || i + length > text.size()) return false;
+    if (length == 0 || i + length > text.size())
+      return false;
     for (std::size_t k = 1; k < length; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return false;
+      if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80)
+        return false;
     }
     i += length;
   }
@@ -55,14 +65,14 @@ TEST(HtmlText, EscapesMarkupAndShowsBadBytes) {
   const std::vector<EscapeCase> cases = {
       {"plain /mount_dir_test", "plain /mount_dir_test"},
       {"<a href=\"x\">&amp;'", "&lt;a href=&quot;x&quot;&gt;&amp;amp;&#39;"},
-      {"caf\xc3\xa9 \xe2\x86\x92", "caf\xc3\xa9 \xe2\x86\x92"},       // UTF-8 stays
-      {"\xff\xfe", "\\xff\\xfe"},                                   // not UTF-8
-      {"\xc3", "\\xc3"},                                            // cut sequence
-      {"\xc0\xaf", "\\xc0\\xaf"},                                   // overlong '/'
-      {"\xed\xa0\x80", "\\xed\\xa0\\x80"},                          // surrogate
-      {std::string("a\0b", 3), "a\\x00b"},                          // NUL
-      {"\x01\x1b[0m\x7f", "\\x01\\x1b[0m\\x7f"},                    // controls
-      {"\xc2\x85", "\\xc2\\x85"},                                   // C1 control
+      {"caf\xc3\xa9 \xe2\x86\x92", "caf\xc3\xa9 \xe2\x86\x92"},          // UTF-8 stays
+      {"\xff\xfe", "\\xff\\xfe"},                                        // not UTF-8
+      {"\xc3", "\\xc3"},                                                 // cut sequence
+      {"\xc0\xaf", "\\xc0\\xaf"},                                        // overlong '/'
+      {"\xed\xa0\x80", "\\xed\\xa0\\x80"},                               // surrogate
+      {std::string("a\0b", 3), "a\\x00b"},                               // NUL
+      {"\x01\x1b[0m\x7f", "\\x01\\x1b[0m\\x7f"},                         // controls
+      {"\xc2\x85", "\\xc2\\x85"},                                        // C1 control
       {"\xef\xbf\xbe \xef\xb7\x90", "\\xef\\xbf\\xbe \\xef\\xb7\\x90"},  // non-characters
       {"tab\tnew\nline", "tab\tnew\nline"},
   };
@@ -96,7 +106,8 @@ TEST(CallTree, MergesChainsFromTheOutermostFrame) {
   // Every node but the ends has children; counts add up along the tree.
   for (const CallTreeNode& node : tree.nodes) {
     int below = 0;
-    for (std::size_t child : node.children) below += tree.nodes[child].hits;
+    for (std::size_t child : node.children)
+      below += tree.nodes[child].hits;
     EXPECT_EQ(node.hits, below + static_cast<int>(node.ending_hits.size())) << node.func;
   }
 }
@@ -140,13 +151,18 @@ TEST(HtmlReport, RunPageHoldsHeaderTreesHitsAndVerdicts) {
   EXPECT_TRUE(contains(html, "<tbody class=\"path\" id=\"hits-0-0\">"));
   EXPECT_TRUE(contains(html, "<tr id=\"hit-0\">"));
   // The two identical copy_tree hits are one row.
-  EXPECT_TRUE(contains(html, "<tr id=\"hit-1\"><td class=\"hit-ids\">#1\u2013#2 <span class=\"muted\">(2)</span>"));
+  EXPECT_TRUE(
+      contains(html, "<tr id=\"hit-1\"><td class=\"hit-ids\">#1\u2013#2 <span class=\"muted\">(2)</span>"));
   // Captures by their names, the expression on hover.
-  EXPECT_TRUE(contains(html, "<dt title=\"dest_mp-&gt;m_dentry-&gt;d_name.name\">dest</dt><dd><code>&quot;mount_dir_test&quot;</code>"));
+  EXPECT_TRUE(contains(
+      html,
+      "<dt "
+      "title=\"dest_mp-&gt;m_dentry-&gt;d_name.name\">dest</dt><dd><code>&quot;mount_dir_test&quot;</code>"));
   // Verdicts: FAIL with expected against actual and the closest hit, scenario line.
   EXPECT_EQ(count_of(html, "<tr class=\"pass\">"), 5U);
   EXPECT_EQ(count_of(html, "<tr class=\"fail\">"), 1U);
-  EXPECT_TRUE(contains(html, "<span>expected</span><code>copy_process &lt;- kernel_clone &lt;- __do_sys_clone</code>"));
+  EXPECT_TRUE(contains(
+      html, "<span>expected</span><code>copy_process &lt;- kernel_clone &lt;- __do_sys_clone</code>"));
   EXPECT_TRUE(contains(html, "<span>closest</span><span><a href=\"#hit-0\">hit #0</a></span>"));
   EXPECT_TRUE(contains(html, "<td class=\"where\">scenarios/trace_mount.xml:19</td>"));
 }
@@ -158,14 +174,42 @@ TEST(HtmlReport, MountTreesMarkWhatChangedInTheSameNamespace) {
   // The child's second look has the stacked proc, its look at exit the bind; the parent's
   // namespace did not change.
   EXPECT_EQ(count_of(html, "<g class=\"mount added\""), 2U);
-  EXPECT_TRUE(contains(html, "<g class=\"mount added\" data-mount-point=\"/mount_dir_test\" data-id=\"10\">"));
+  EXPECT_TRUE(
+      contains(html, "<g class=\"mount added\" data-mount-point=\"/mount_dir_test\" data-id=\"10\">"));
   EXPECT_TRUE(contains(html, "<g class=\"mount added\" data-mount-point=\"/proc\" data-id=\"9\">"));
   EXPECT_TRUE(contains(html, "since hit #6: <span class=\"added\">+ /mount_dir_test (rootfs)</span>"));
   EXPECT_TRUE(contains(html, "unchanged since hit #0"));
   EXPECT_TRUE(contains(html, ">rootfs[/myproc]</text>"));
   // The hits table links each mount list to its picture.
   EXPECT_TRUE(contains(html, "<a href=\"#mounts-8-mounts\">6 mounts in mnt_ns 0xffff888003bd2300</a>"));
-  EXPECT_TRUE(contains(html, "<section class=\"snapshot\" id=\"mounts-8-mounts\">"));
+  EXPECT_TRUE(contains(html, "<section class=\"snapshot\" id=\"mounts-8-mounts\" style=\"flex-basis:"));
+}
+
+TEST(MountTree, RowsShowTheirPathBelowTheParentAndRemovedMountsWhereTheyWere) {
+  trace::MountTable before = *trace::parse_mount_table(
+      "kh-mount-table mnt_ns=0x1\n1 1 / / rootfs rootfs private\n2 1 /data / tmpfs tmpfs shared:1\n"
+      "3 2 /data/a/b / tmpfs tmpfs private\n4 1 /proc / proc proc private\n5 3 /data/a/b/c / tmpfs tmpfs "
+      "private\n");
+  trace::MountTable after = *trace::parse_mount_table(
+      "kh-mount-table mnt_ns=0x1\n1 1 / / rootfs rootfs private\n2 1 /data / tmpfs tmpfs private\n"
+      "3 2 /data/a/b / tmpfs tmpfs private\n4 1 /proc / proc proc private\n6 4 /proc / proc proc private\n");
+  MountTreePicture picture = mount_tree_svg(after, trace::diff_mount_tables(before, after), "t");
+  const std::string& svg = picture.svg;
+  EXPECT_TRUE(contains(svg, fmt::format(" width=\"{:.1f}\" ", picture.width)));
+  EXPECT_TRUE(contains(svg, ">/data<tspan class=\"id\"> #2</tspan>"));
+  EXPECT_TRUE(contains(svg, ">/a/b<tspan class=\"id\"> #3</tspan>"));   // below /data
+  EXPECT_TRUE(contains(svg, ">/proc<tspan class=\"id\"> #6</tspan>"));  // stacked on /proc
+  EXPECT_TRUE(contains(svg, "<g class=\"mount changed\" data-mount-point=\"/data\" data-id=\"2\">"));
+  EXPECT_TRUE(contains(svg, ">~ was shared:1</text>"));
+  EXPECT_TRUE(contains(svg, "<g class=\"mount added\" data-mount-point=\"/proc\" data-id=\"6\">"));
+  // The removed mount is drawn under its parent, after the present mounts.
+  std::size_t removed =
+      svg.find("<g class=\"mount removed\" data-mount-point=\"/data/a/b/c\" data-id=\"5\">");
+  ASSERT_NE(removed, std::string::npos);
+  EXPECT_TRUE(contains(svg, ">/c<tspan class=\"id\"> #5</tspan>"));
+  EXPECT_LT(svg.find("data-id=\"3\""), removed);
+  EXPECT_LT(removed, svg.find("data-id=\"4\""));
+  EXPECT_EQ(count_of(svg, "<g class=\"mount"), 6U);
 }
 
 TEST(HtmlReport, ATraceWithoutHitsStillShowsItsVerdicts) {
@@ -194,7 +238,8 @@ TEST(HtmlReport, TenThousandHitsStayOneChainAndAFewRows) {
       EXPECT_EQ(count_of(html, "<tr id=\"hit-"), 1U);
       EXPECT_TRUE(contains(html, "#0\u2013#9999 <span class=\"muted\">(10000)</span>"));
     }
-    EXPECT_TRUE(contains(html, "<a href=\"#hit-9999\">hit #9999</a>") || contains(html, "<a href=\"#hit-0\">hit #9999</a>"));
+    EXPECT_TRUE(contains(html, "<a href=\"#hit-9999\">hit #9999</a>") ||
+                contains(html, "<a href=\"#hit-0\">hit #9999</a>"));
   }
 }
 
@@ -252,8 +297,9 @@ TEST(HtmlDiff, TreesSideBySideWithTheChangesMarked) {
   // Frames both have stay unmarked.
   EXPECT_TRUE(contains(html, "class=\"node\" data-func=\"copy_process\""));
   EXPECT_FALSE(contains(html, "class=\"node removed\" data-func=\"copy_process\""));
-  EXPECT_TRUE(contains(html, "<li class=\"renamed\">renamed _do_fork -&gt; kernel_clone  (between copy_process and "
-                             "__do_sys_clone)</li>"));
+  EXPECT_TRUE(contains(html,
+                       "<li class=\"renamed\">renamed _do_fork -&gt; kernel_clone  (between copy_process and "
+                       "__do_sys_clone)</li>"));
 
   TraceDiff same = diff_traces(a, a);
   std::string equivalent = trace_diff_html(same, a, a);
@@ -280,11 +326,13 @@ TEST(HtmlOutput, TheFolderMustExist) {
 TEST(TerminalReport, MountListsReadAsOneLineAndInFullWithVerbose) {
   engine::RunReport report = testing::mount_report_61();
   std::string normal = format_run_report(report, TerminalStyle{false, Verbosity::Normal});
-  EXPECT_TRUE(contains(normal, "old_root_device = \"rootfs\"   mounts = <4 mounts, mnt_ns 0xffff888002b8c180>"))
+  EXPECT_TRUE(
+      contains(normal, "old_root_device = \"rootfs\"   mounts = <4 mounts, mnt_ns 0xffff888002b8c180>"))
       << normal;
   std::string verbose = format_run_report(report, TerminalStyle{false, Verbosity::Verbose});
-  EXPECT_TRUE(contains(verbose, "mounts: $kh_mount_table() = <6 mounts, mnt_ns 0xffff888003bd2300>\n"
-                                "      5 5 / / rootfs rootfs private\n"))
+  EXPECT_TRUE(contains(verbose,
+                       "mounts: $kh_mount_table() = <6 mounts, mnt_ns 0xffff888003bd2300>\n"
+                       "      5 5 / / rootfs rootfs private\n"))
       << verbose;
   EXPECT_TRUE(contains(verbose, "      10 5 /mount_dir_test /myproc rootfs rootfs private\n")) << verbose;
 }

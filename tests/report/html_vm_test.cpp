@@ -2,7 +2,10 @@
 // cache): the page holds a call tree per breakpoint and the real mount lists of <capture-mounts>,
 // and the child's namespace at exit shows /mount_dir_test as added, in the page and in the DOM
 // Chromium builds from it. No qemu, gdb or chromium outlives the test.
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -25,15 +28,31 @@ namespace {
 
 std::size_t count_matches(const std::string& text, const std::string& pattern) {
   std::regex re(pattern);
-  return static_cast<std::size_t>(std::distance(std::sregex_iterator(text.begin(), text.end(), re), std::sregex_iterator()));
+  return static_cast<std::size_t>(
+      std::distance(std::sregex_iterator(text.begin(), text.end(), re), std::sregex_iterator()));
 }
 
-// Our direct children: after kharness was reaped, the orphans it left (we are their reaper).
-std::set<pid_t> children() {
-  std::set<pid_t> pids;
-  std::ifstream list("/proc/self/task/" + std::to_string(::gettid()) + "/children");
-  for (pid_t pid; list >> pid;) pids.insert(pid);
-  return pids;
+// Our direct children that still run: after kharness (or chromium) was reaped, the orphans it
+// left, which come to us as their reaper. Each gets `grace` to end (chromium's helpers get their
+// SIGTERM as chromium's process group is ended, and take a moment); the ended ones are reaped.
+std::set<pid_t> children(std::chrono::milliseconds grace = std::chrono::milliseconds(0)) {
+  auto list = [] {
+    std::set<pid_t> pids;
+    std::ifstream file("/proc/self/task/" + std::to_string(::gettid()) + "/children");
+    for (pid_t pid; file >> pid;)
+      pids.insert(pid);
+    return pids;
+  };
+  for (pid_t pid : list()) {
+    int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    if (fd >= 0) {
+      pollfd ended{fd, POLLIN, 0};
+      ::poll(&ended, 1, static_cast<int>(grace.count()));
+      ::close(fd);
+    }
+    ::waitpid(pid, nullptr, WNOHANG);
+  }
+  return list();
 }
 
 TEST(HtmlReportVm, TraceMountMarksTheBindMountAsAdded) {
@@ -43,9 +62,15 @@ TEST(HtmlReportVm, TraceMountMarksTheBindMountAsAdded) {
   std::filesystem::path html_path = dir->path() / "trace-mount.html";
   std::filesystem::path json_path = dir->path() / "trace-mount.json";
   ChildSpec spec;
-  spec.argv = {std::string(KH_BINARY_DIR) + "/kharness", "run", "--accel", "tcg",
-               std::string(KH_SOURCE_DIR) + "/scenarios/trace-mount.xml", "--html", html_path.string(),
-               "--json", json_path.string()};
+  spec.argv = {std::string(KH_BINARY_DIR) + "/kharness",
+               "run",
+               "--accel",
+               "tcg",
+               std::string(KH_SOURCE_DIR) + "/scenarios/trace-mount.xml",
+               "--html",
+               html_path.string(),
+               "--json",
+               json_path.string()};
   spec.env = {{"NO_COLOR", "1"}};
   auto run = run_command(spec, Deadline::in(std::chrono::seconds(600)));
   ASSERT_TRUE(run.ok()) << run.error().to_string();
@@ -59,7 +84,8 @@ TEST(HtmlReportVm, TraceMountMarksTheBindMountAsAdded) {
   bool bind_seen = false;
   for (const trace::Hit& hit : report->trace.hits) {
     for (const trace::CapturedValue& capture : hit.captures) {
-      if (capture.name != "mounts") continue;
+      if (capture.name != "mounts")
+        continue;
       ++lists;
       ASSERT_TRUE(capture.value.has_value()) << hit.breakpoint << ": " << capture.error;
       auto table = trace::mount_table_from_value(*capture.value);
@@ -82,7 +108,7 @@ TEST(HtmlReportVm, TraceMountMarksTheBindMountAsAdded) {
   ASSERT_TRUE(dom.ok()) << dom.error().to_string();
   EXPECT_EQ(count_matches(*dom, "<g class=\"mount added\" data-mount-point=\"/mount_dir_test\""), 1U);
   EXPECT_EQ(count_matches(*dom, "data-failed=\"0\""), 1U);
-  EXPECT_TRUE(children().empty()) << "a process outlived chromium";
+  EXPECT_TRUE(children(std::chrono::seconds(5)).empty()) << "a process outlived chromium";
 }
 
 }  // namespace

@@ -230,8 +230,10 @@ std::string child_mounts(bool proc, bool bind) {
                       "6 5 /dev / devtmpfs devtmpfs private\n"
                       "7 5 /proc / proc proc private\n"
                       "8 5 /sys / sysfs sysfs private\n";
-  if (proc) table += "9 7 /proc / proc proc private\n";
-  if (bind) table += "10 5 /mount_dir_test /myproc rootfs rootfs private\n";
+  if (proc)
+    table += "9 7 /proc / proc proc private\n";
+  if (bind)
+    table += "10 5 /mount_dir_test /myproc rootfs rootfs private\n";
   return table;
 }
 
@@ -272,24 +274,28 @@ engine::RunReport mount_report_61() {
                                       {"attach_mnt", "fs/namespace.c", 935},
                                       {"copy_tree", "fs/namespace.c", 1940}};
   auto mountpoint = [](const std::string& name) {
-    return named("mountpoint", "mp->m_dentry->d_name.name", "(const unsigned char *) 0xffff888003a11e78 \"" + name + "\"");
+    return named("mountpoint", "mp->m_dentry->d_name.name",
+                 "(const unsigned char *) 0xffff888003a11e78 \"" + name + "\"");
   };
   std::string string_prefix = "(const unsigned char *) 0xffff888003a12838 ";
-  trace.hits.push_back(hit("copy_mnt_ns", clone_chain_61(),
-                           {named("old_root_device", "ns->root->mnt_devname", "0xffff888003b4e4c0 \"rootfs\""),
-                            mounts(parent_mounts())},
-                           0.38));
+  trace.hits.push_back(
+      hit("copy_mnt_ns", clone_chain_61(),
+          {named("old_root_device", "ns->root->mnt_devname", "0xffff888003b4e4c0 \"rootfs\""),
+           mounts(parent_mounts())},
+          0.38));
   for (const char* name : {"dev", "proc", "sys"}) {
-    trace.hits.push_back(hit("mnt_set_mountpoint", under(copy_tree, clone_chain_61()), {mountpoint(name)}, 0.39));
+    trace.hits.push_back(
+        hit("mnt_set_mountpoint", under(copy_tree, clone_chain_61()), {mountpoint(name)}, 0.39));
   }
   auto attach = [&](std::vector<FrameSpec> chain, const char* dest, const char* source, const char* fstype,
                     bool proc) {
-    return hit("attach_recursive_mnt", std::move(chain),
-               {named("dest", "dest_mp->m_dentry->d_name.name", string_prefix + "\"" + dest + "\""),
-                named("source", "source_mnt->mnt_mountpoint->d_name.name", string_prefix + "\"" + source + "\""),
-                named("source_fstype", "source_mnt->mnt.mnt_sb->s_type->name", string_prefix + "\"" + fstype + "\""),
-                mounts(child_mounts(proc, false))},
-               proc ? 0.47 : 0.44);
+    return hit(
+        "attach_recursive_mnt", std::move(chain),
+        {named("dest", "dest_mp->m_dentry->d_name.name", string_prefix + "\"" + dest + "\""),
+         named("source", "source_mnt->mnt_mountpoint->d_name.name", string_prefix + "\"" + source + "\""),
+         named("source_fstype", "source_mnt->mnt.mnt_sb->s_type->name", string_prefix + "\"" + fstype + "\""),
+         mounts(child_mounts(proc, false))},
+        proc ? 0.47 : 0.44);
   };
   trace.hits.push_back(attach(proc_mount_chain_61(), "/", "/", "proc", false));
   trace.hits.push_back(hit("mnt_set_mountpoint",
@@ -299,7 +305,8 @@ engine::RunReport mount_report_61() {
   trace.hits.push_back(hit("mnt_set_mountpoint",
                            under({{"mnt_set_mountpoint", "fs/namespace.c", 913}}, bind_chain_61()),
                            {mountpoint("mount_dir_test")}, 0.48));
-  trace.hits.push_back(hit("exit_task_namespaces", exit_chain_61(), {mounts(child_mounts(true, true))}, 0.52));
+  trace.hits.push_back(
+      hit("exit_task_namespaces", exit_chain_61(), {mounts(child_mounts(true, true))}, 0.52));
   trace.hits.back().task_pid = 38;
   trace.hits.push_back(hit("exit_task_namespaces", exit_chain_61(), {mounts(parent_mounts())}, 0.55));
   trace = numbered(std::move(trace));
@@ -320,8 +327,13 @@ engine::RunReport mount_report_61() {
   for (ExpectationResult& r : report.results) {
     r.location = "scenarios/trace-mount.xml:" + r.location.substr(r.location.rfind(':') + 1);
   }
-  report.guest_results = {"child.pid=1", "clone=ok", "child.hostname=container", "child.proc_self=1",
-                          "child.sees_bind=yes", "child.target_is_mount_point=yes", "child.exit=ok"};
+  report.guest_results = {"child.pid=1",
+                          "clone=ok",
+                          "child.hostname=container",
+                          "child.proc_self=1",
+                          "child.sees_bind=yes",
+                          "child.target_is_mount_point=yes",
+                          "child.exit=ok"};
   report.guest_exit_status = 0;
   return report;
 }
@@ -330,10 +342,16 @@ engine::RunReport hostile_report() {
   engine::RunReport report = base_report("6.1.0 <b>&amp;");
   report.scenario = "</title><script>alert(\"x\")</script>";
   report.scenario_file = "scenarios/'quoted\" & <odd>.xml";
-  report.description = "<!-- not a comment --> a & b < c \x01\x7f \xff\xfe caf\xc3\xa9 \xed\xa0\x80 \xef\xbf\xbe";
+  report.description =
+      "<!-- not a comment --> a & b < c \x01\x7f \xff\xfe caf\xc3\xa9 \xed\xa0\x80 \xef\xbf\xbe";
   report.verdict = Verdict::Fail;
   report.detail = "gdb said \"<error>\" & left";
-  Hit odd = hit("brk<&>\"'", {{"func<script>", "fs/<x>.c", 1}, {"\xff\xfe" "bad", "a&b.c", 2}, {"??", "", 0}},
+  Hit odd = hit("brk<&>\"'",
+                {{"func<script>", "fs/<x>.c", 1},
+                 {"\xff\xfe"
+                  "bad",
+                  "a&b.c", 2},
+                 {"??", "", 0}},
                 {named("v\"<", "p->name", "0xffff888003a4c000 \"<script>&amp;\\\"'\\377\\303(\""),
                  CapturedValue{"err", "q->x", std::nullopt, "There is no member named <x> & \"y\"."},
                  mounts("kh-mount-table mnt_ns=0x1\n1 1 / / rootfs rootfs private\n"
@@ -349,8 +367,11 @@ engine::RunReport hostile_report() {
   report.results.front().location = "scenarios/'quoted\" & <odd>.xml:3";
   report.guest_results = {"<name>=<value & \"more\">", "no_equals_sign<"};
   report.guest_exit_status = 1;
-  report.evidence = {"gdb: ^error,msg=\"<bad> & \\\"worse\\\"\"\r", "\x1b[31mred\x1b[0m " + std::string(1, '\0') + " nul"};
-  report.serial_log = "KH-START\r\n\x1b" "c<html>&amp; \xff\r\nKernel panic - not syncing: <x>\r\n";
+  report.evidence = {"gdb: ^error,msg=\"<bad> & \\\"worse\\\"\"\r",
+                     "\x1b[31mred\x1b[0m " + std::string(1, '\0') + " nul"};
+  report.serial_log =
+      "KH-START\r\n\x1b"
+      "c<html>&amp; \xff\r\nKernel panic - not syncing: <x>\r\n";
   return report;
 }
 
@@ -366,10 +387,10 @@ engine::RunReport many_hits_report(int count, bool distinct_values) {
                                     0.01 * i));
   }
   report.trace = numbered(std::move(report.trace));
-  report.results = {result("attach_recursive_mnt", "hits", "attach_recursive_mnt is hit at least 1 time(s)",
-                           Verdict::Pass, "at least 1", std::to_string(count), std::nullopt, 10),
-                    result("attach_recursive_mnt", "value", "counter == 1", Verdict::Pass, "== 1", "1",
-                           count - 1, 11)};
+  report.results = {
+      result("attach_recursive_mnt", "hits", "attach_recursive_mnt is hit at least 1 time(s)", Verdict::Pass,
+             "at least 1", std::to_string(count), std::nullopt, 10),
+      result("attach_recursive_mnt", "value", "counter == 1", Verdict::Pass, "== 1", "1", count - 1, 11)};
   return report;
 }
 
@@ -378,10 +399,11 @@ engine::RunReport no_hits_report() {
   report.verdict = Verdict::Fail;
   report.trace.scenario = "trace-mount";
   report.trace.kernel_release = "6.1.0";
-  report.results = {result("copy_mnt_ns", "hits", "copy_mnt_ns is hit exactly 1 time(s)", Verdict::Fail,
-                           "exactly 1", "0", std::nullopt, 13),
-                    result("attach_recursive_mnt", "backtrace", "backtrace has attach_recursive_mnt <- graft_tree",
-                           Verdict::Fail, "attach_recursive_mnt <- graft_tree", "", std::nullopt, 33)};
+  report.results = {
+      result("copy_mnt_ns", "hits", "copy_mnt_ns is hit exactly 1 time(s)", Verdict::Fail, "exactly 1", "0",
+             std::nullopt, 13),
+      result("attach_recursive_mnt", "backtrace", "backtrace has attach_recursive_mnt <- graft_tree",
+             Verdict::Fail, "attach_recursive_mnt <- graft_tree", "", std::nullopt, 33)};
   report.guest_exit_status = 0;
   return report;
 }

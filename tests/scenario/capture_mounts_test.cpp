@@ -62,7 +62,8 @@ TEST(CaptureMounts, MistakesAreReportedWithTheirLine) {
     auto parsed = parse_scenario(xml, "t.xml");
     ASSERT_FALSE(parsed.ok());
     std::string errors = parsed.error().to_string();
-    for (const std::string& detail : parsed.error().details) errors += "\n" + detail;
+    for (const std::string& detail : parsed.error().details)
+      errors += "\n" + detail;
     EXPECT_NE(errors.find(c.error), std::string::npos) << errors;
   }
 }

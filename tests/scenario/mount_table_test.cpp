@@ -104,7 +104,8 @@ TEST(MountTable, ReadsTheValueAsGdbPrintsIt) {
   ASSERT_FALSE(truncated.ok());
   EXPECT_NE(truncated.error().message.find("cut short"), std::string::npos);
 
-  for (const std::string other : {"131584", "0xffff888003a4c000 \"myproc\"", "\"kh-mounts\"", "<optimized out>"}) {
+  for (const std::string other :
+       {"131584", "0xffff888003a4c000 \"myproc\"", "\"kh-mounts\"", "<optimized out>"}) {
     EXPECT_FALSE(is_mount_table_value(other)) << other;
   }
   EXPECT_FALSE(mount_table_from_value("131584").ok());
