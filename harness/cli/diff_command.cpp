@@ -1,5 +1,7 @@
-// `kharness diff A.json B.json`: how two traces differ (e.g. a 4.19 run against a 6.1 run).
-// Exit status 0 when they are equivalent, 1 when they differ, 2 when a file cannot be read.
+// `kharness diff A.json B.json [--html FILE]`: how two traces differ (e.g. a 4.19 run against a
+// 6.1 run), on the terminal and optionally as an HTML page with both call trees side by side.
+// Exit status 0 when they are equivalent, 1 when they differ, 2 when a file cannot be read or the
+// HTML file cannot go where it was asked, 3 when writing it failed.
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -10,6 +12,7 @@
 
 #include "cli/cli_support.h"
 #include "cli/commands.h"
+#include "report/html_page.h"
 #include "report/json_report.h"
 #include "report/terminal_style.h"
 #include "report/trace_diff.h"
@@ -21,6 +24,7 @@ struct DiffOptions {
   std::string file_a;
   std::string file_b;
   std::string colour = "auto";
+  std::string html_file;
   bool verbose = false;
 };
 
@@ -31,6 +35,12 @@ std::string side_label(const trace::Trace& trace, const std::string& file, std::
 }
 
 int run_diff(const DiffOptions& options) {
+  if (!options.html_file.empty()) {
+    if (Status writable = report::check_html_output(options.html_file); !writable.ok()) {
+      print_error(writable.error());
+      return kExitError;
+    }
+  }
   auto a = report::read_trace_file(options.file_a);
   if (!a) {
     print_error(a.error());
@@ -51,6 +61,12 @@ int run_diff(const DiffOptions& options) {
     style.colour = options.colour == "always";
   }
   report::print_trace_diff(diff, stdout, style);
+  if (!options.html_file.empty()) {
+    if (Status written = report::write_trace_diff_html(diff, *a, *b, options.html_file); !written.ok()) {
+      print_error(written.error());
+      return kExitInfra;
+    }
+  }
   return diff.equivalent() ? kExitPass : kExitFail;
 }
 
@@ -68,6 +84,8 @@ void add_diff_command(CLI::App& app, int& exit_code) {
                    "Colour the output: auto (on a terminal without NO_COLOR), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
+  diff->add_option("--html", options->html_file,
+                   "Also write an HTML page: both call trees side by side, changed frames coloured");
   diff->add_flag("-v,--verbose", options->verbose, "Show every frame and the aligned chains");
   diff->callback([options, &exit_code] { exit_code = run_diff(*options); });
 }

@@ -15,6 +15,7 @@
 #include "common/file_io.h"
 #include "engine/trace_engine.h"
 #include "matrix/matrix.h"
+#include "report/html_report.h"
 #include "report/json_report.h"
 #include "report/junit_report.h"
 #include "report/terminal_report.h"
@@ -32,6 +33,7 @@ struct RunArguments {
   std::string append;
   std::string json_file;
   std::string junit_file;
+  std::string html_file;
   std::string gdb_log;
   std::string gdb = "gdb";
   std::string out_dir;
@@ -71,6 +73,10 @@ Status check_outputs(const RunArguments& args) {
 int run_scenarios(const RunArguments& args) {
   if (Status outputs = check_outputs(args); !outputs.ok()) {
     print_error(outputs.error());
+    return kExitError;
+  }
+  if (Status html = args.html_file.empty() ? Status() : report::check_html_output(args.html_file); !html.ok()) {
+    print_error(html.error());
     return kExitError;
   }
   auto accel = vm::parse_accel(args.accel);
@@ -144,6 +150,11 @@ int run_scenarios(const RunArguments& args) {
       exit_code = std::max(exit_code, static_cast<int>(kExitInfra));
     }
   }
+  if (Status written = args.html_file.empty() ? Status() : report::write_html_report(reports, args.html_file);
+      !written.ok()) {
+    print_error(written.error());
+    exit_code = std::max(exit_code, static_cast<int>(kExitInfra));
+  }
   return exit_code;
 }
 
@@ -178,6 +189,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   run->add_option("--append", args->append, "More kernel command line");
   run->add_option("--json", args->json_file, "Write the full trace and verdicts as JSON");
   run->add_option("--junit", args->junit_file, "Write JUnit XML (one testsuite per scenario)");
+  run->add_option("--html", args->html_file, "Write an HTML report: call trees, mount trees, verdicts");
   run->add_option("--gdb-log", args->gdb_log, "Write every GDB/MI line sent and received to this file");
   run->add_option("--gdb", args->gdb, "The gdb to run (with Python; default: gdb from PATH)")->option_text("PROGRAM");
   run->add_option("--out", args->out_dir,

@@ -1,14 +1,16 @@
 #include "report/terminal_report.h"
 
 #include <algorithm>
-#include <array>
 #include <iterator>
+#include <optional>
 #include <string_view>
 #include <utility>
 
 #include <fmt/format.h>
 
+#include "report/hidden_frames.h"
 #include "report/value_text.h"
+#include "trace/mount_table.h"
 
 namespace kh::report {
 namespace {
@@ -20,30 +22,6 @@ using trace::Verdict;
 // How many serial lines a report shows when the engine kept none (reports read back from JSON
 // written before serial_tail existed, or runs that never reached the VM).
 constexpr std::size_t kSerialTailLines = 15;
-
-// The frames between a system call's implementation and the user-space return address: they are
-// the same for every system call, so the normal report leaves them out.
-bool is_syscall_entry_frame(std::string_view func) {
-  constexpr std::array<std::string_view, 6> kPrefixes = {"__se_sys_",         "__x64_sys_",
-                                                         "__ia32_sys_",       "__se_compat_sys_",
-                                                         "__x64_compat_sys_", "__ia32_compat_sys_"};
-  constexpr std::array<std::string_view, 12> kNames = {
-      "x64_sys_call",          "ia32_sys_call",       "do_syscall_x64",
-      "do_syscall_64",         "do_int80_syscall_32", "do_fast_syscall_32",
-      "do_syscall_32_irqs_on", "entry_SYSCALL_64",    "entry_SYSCALL_64_after_hwframe",
-      "entry_SYSCALL_compat",  "entry_INT80_compat",  "??"};
-  for (std::string_view prefix : kPrefixes) {
-    if (func.substr(0, prefix.size()) == prefix) {
-      return true;
-    }
-  }
-  for (std::string_view name : kNames) {
-    if (func == name) {
-      return true;
-    }
-  }
-  return false;
-}
 
 // A serial or evidence line made safe for a terminal: the console output holds escape sequences
 // (SeaBIOS sends ESC c, which would reset the user's terminal); control bytes become ^X.
@@ -99,14 +77,38 @@ std::vector<std::string> breakpoint_order(const trace::RunReport& report) {
   return names;
 }
 
-// The captured values of one hit as one line ("expr = value   expr = value"), or in verbose
-// mode one line per capture with gdb's own text under it when that differs.
+// A path of a mount list as is, or as a quoted C string when it holds spaces or control bytes.
+std::string path_text(const std::string& path) {
+  bool plain = std::all_of(path.begin(), path.end(), [](char c) {
+    auto byte = static_cast<unsigned char>(c);
+    return byte > 0x20 && byte != 0x7f && c != '"' && c != '\\';
+  });
+  return plain ? path : quoted_c_string(trace::GdbString{path, false});
+}
+
+// A <capture-mounts> value in one line: "<6 mounts, mnt_ns 0xffff888003a4c000>"; nullopt for
+// any other capture.
+std::optional<std::string> mount_list_summary(const trace::CapturedValue& capture) {
+  if (!capture.value || !trace::is_mount_table_value(*capture.value)) {
+    return std::nullopt;
+  }
+  auto table = trace::mount_table_from_value(*capture.value);
+  if (!table.ok()) {
+    return fmt::format("<mount list: {}>", table.error().message);
+  }
+  return fmt::format("<{}, mnt_ns {}>", plural(table->mounts.size(), "mount", "mounts"), table->namespace_id);
+}
+
+// The captured values of one hit as one line ("name = value   name = value": the scenario's `as`
+// names), or in verbose mode one line per capture with its expression, and gdb's own text under
+// it when that differs (a mount list: one line per mount).
 std::string capture_text(const Hit& hit, Verbosity verbosity) {
   std::string text;
   for (const trace::CapturedValue& capture : hit.captures) {
-    std::string shown = display_capture(capture);
+    std::optional<std::string> mounts = mount_list_summary(capture);
+    std::string shown = mounts ? *mounts : display_capture(capture);
     if (verbosity == Verbosity::Normal) {
-      fmt::format_to(std::back_inserter(text), "{}{} = {}", text.empty() ? "" : "   ", capture.expr, shown);
+      fmt::format_to(std::back_inserter(text), "{}{} = {}", text.empty() ? "" : "   ", capture.name, shown);
       continue;
     }
     if (!text.empty()) {
@@ -116,7 +118,14 @@ std::string capture_text(const Hit& hit, Verbosity verbosity) {
       fmt::format_to(std::back_inserter(text), "{}: ", capture.name);
     }
     fmt::format_to(std::back_inserter(text), "{} = {}", capture.expr, shown);
-    if (capture.value && *capture.value != shown) {
+    if (mounts) {
+      auto table = trace::mount_table_from_value(*capture.value);
+      for (const trace::MountEntry& mount : table.ok() ? table->mounts : std::vector<trace::MountEntry>()) {
+        fmt::format_to(std::back_inserter(text), "\n  {} {} {} {} {} {} {}", mount.id, mount.parent_id,
+                       path_text(mount.mount_point), path_text(mount.root), path_text(mount.device),
+                       path_text(mount.fs_type), mount.propagation());
+      }
+    } else if (capture.value && *capture.value != shown) {
       fmt::format_to(std::back_inserter(text), "\n  gdb: {}", *capture.value);
     }
   }

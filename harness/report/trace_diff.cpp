@@ -456,6 +456,10 @@ std::string format_trace_diff(const TraceDiff& diff, const TerminalStyle& style)
   return out;
 }
 
+std::vector<std::string> hit_change_lines(const HitDiff& hit) {
+  return change_lines(hit, TerminalStyle{});
+}
+
 void print_trace_diff(const TraceDiff& diff, std::FILE* out, const TerminalStyle& style) {
   std::string text = format_trace_diff(diff, style);
   std::fwrite(text.data(), 1, text.size(), out);

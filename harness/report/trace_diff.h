@@ -4,10 +4,12 @@
 #pragma once
 
 #include <cstdio>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/result.h"
 #include "report/terminal_style.h"
 #include "trace/trace_model.h"
 
@@ -90,5 +92,19 @@ std::string format_trace_diff(const TraceDiff& diff, const TerminalStyle& style)
 
 // Writes format_trace_diff to `out`. Cannot fail (a failed write to a terminal is ignored).
 void print_trace_diff(const TraceDiff& diff, std::FILE* out, const TerminalStyle& style);
+
+// The lines format_trace_diff shows under one differing hit (its chain when only one trace has it,
+// else the renamed / removed / added frames and the changed values), without colour.
+std::vector<std::string> hit_change_lines(const HitDiff& hit);
+
+// The diff as a self-contained HTML page (html_page.h): per breakpoint the call trees of A and B
+// side by side (build_call_tree), frames renamed, removed (A) and added (B) coloured as the text
+// diff names them, and the change lines of each differing hit. `a` and `b` are the traces
+// `diff` was made from. Cannot fail.
+std::string trace_diff_html(const TraceDiff& diff, const trace::Trace& a, const trace::Trace& b);
+
+// Writes trace_diff_html atomically. ErrorKind::Io on failure.
+Status write_trace_diff_html(const TraceDiff& diff, const trace::Trace& a, const trace::Trace& b,
+                             const std::filesystem::path& path);
 
 }  // namespace kh::report

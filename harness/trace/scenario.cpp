@@ -20,13 +20,16 @@ using Names = std::vector<std::string_view>;
 // What may appear where. The loader and scenarios/scenario.xsd describe the same language.
 const Names kScenarioChildren = {"description", "guest", "breakpoint", "when"};
 const Names kScenarioWhenChildren = {"breakpoint", "when"};
-const Names kBreakpointChildren = {"capture",     "expect-backtrace", "expect-backtrace-without", "expect",
-                                   "expect-hit",  "expect-hits",      "when"};
+const Names kBreakpointChildren = {"capture",     "capture-mounts", "expect-backtrace",
+                                   "expect-backtrace-without",     "expect",         "expect-hit",
+                                   "expect-hits", "when"};
 const Names kGroupChildren = {"expect-backtrace", "expect-backtrace-without", "expect", "when"};
 const Names kGuestChildren = {"arg", "source", "file", "dir"};
-const Names kKnownElements = {"scenario",    "description", "guest",       "arg", "source", "file", "dir",
-                              "breakpoint",  "capture",     "expect-backtrace", "expect-backtrace-without",
-                              "expect",      "expect-hit",  "expect-hits", "when"};
+const Names kKnownElements = {"scenario",    "description", "guest",          "arg",
+                              "source",      "file",        "dir",            "breakpoint",
+                              "capture",     "capture-mounts", "expect-backtrace",
+                              "expect-backtrace-without",   "expect",         "expect-hit",
+                              "expect-hits", "when"};
 
 const Names kScenarioAttributes = {"name", "kernel", "timeout"};
 const Names kGuestAttributes = {"program", "source", "binary", "command", "cflags", "comm"};
@@ -34,6 +37,7 @@ const Names kGuestFileAttributes = {"src", "dest"};
 const Names kGuestDirAttributes = {"dest"};
 const Names kBreakpointAttributes = {"function", "name", "scope", "condition"};
 const Names kCaptureAttributes = {"expr", "as"};
+const Names kCaptureMountsAttributes = {"as"};
 const Names kBacktraceAttributes = {"anchored", "contiguous", "on"};
 const Names kBacktraceWithoutAttributes = {"on"};
 const Names kValueAttributes = {"capture", "expr", "arg", "frame",    "equals",     "not-equals", "matches",
@@ -682,7 +686,7 @@ class ScenarioParser {
         if (auto condition = parse_when(child, when)) {
           parse_breakpoint_children(child, breakpoint, *condition);
         }
-      } else if (name == "capture") {
+      } else if (name == "capture" || name == "capture-mounts") {
         parse_capture(child, breakpoint, when);
       } else if (name == "expect-hits") {
         parse_hit_count(child, breakpoint, when);
@@ -703,18 +707,26 @@ class ScenarioParser {
     });
   }
 
+  // <capture expr=... as=...> or <capture-mounts as=...>.
   void parse_capture(pugi::xml_node node, BreakpointSpec& breakpoint, const KernelCondition& when) {
-    check_attributes(node, kCaptureAttributes);
+    bool mounts = std::string_view(node.name()) == "capture-mounts";
+    check_attributes(node, mounts ? kCaptureMountsAttributes : kCaptureAttributes);
     reject_content(node);
     CaptureSpec capture;
     capture.when = when;
     capture.location = location(node);
-    auto expr = required(node, "expr");
-    if (!expr) {
-      return;
+    if (mounts) {
+      capture.kind = CaptureKind::Mounts;
+      capture.expr = std::string(kMountTableExpression);
+      capture.name = "mounts";
+    } else {
+      auto expr = required(node, "expr");
+      if (!expr) {
+        return;
+      }
+      capture.expr = *expr;
+      capture.name = *expr;
     }
-    capture.expr = *expr;
-    capture.name = *expr;
     if (pugi::xml_attribute as = node.attribute("as")) {
       auto name = non_empty(as, node);
       if (!name) {

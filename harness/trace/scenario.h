@@ -62,10 +62,18 @@ struct GuestSpec {
   std::string describe() const;
 };
 
+// What a capture records: a value, or (<capture-mounts>) the mount list of the current task's
+// namespace, as the text of gdb-scripts/kharness.py's $kh_mount_table() (trace/mount_table.h).
+enum class CaptureKind { Value, Mounts };
+
+// The expression <capture-mounts> evaluates.
+inline constexpr std::string_view kMountTableExpression = "$kh_mount_table()";
+
 // An expression gdb evaluates at every counted hit (in frame 0), recorded under `name`.
 struct CaptureSpec {
-  std::string name;  // the `as` attribute, else the expression itself
+  std::string name;  // the `as` attribute, else the expression itself ("mounts" for Mounts)
   std::string expr;
+  CaptureKind kind = CaptureKind::Value;
   KernelCondition when;
   std::string location;
 };

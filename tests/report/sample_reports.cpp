@@ -178,7 +178,237 @@ trace::RunReport base_report(std::string release) {
   return report;
 }
 
+std::vector<FrameSpec> proc_mount_chain_61() {
+  return {{"attach_recursive_mnt", "fs/namespace.c", 2222},
+          {"graft_tree", "fs/namespace.c", 2372},
+          {"do_add_mount", "fs/namespace.c", 2938},
+          {"do_new_mount_fc", "fs/namespace.c", 2991},
+          {"do_new_mount", "fs/namespace.c", 3049},
+          {"path_mount", "fs/namespace.c", 3452},
+          {"do_mount", "fs/namespace.c", 3475},
+          {"__do_sys_mount", "fs/namespace.c", 3683},
+          {"__se_sys_mount", "fs/namespace.c", 3660},
+          {"__x64_sys_mount", "fs/namespace.c", 3660},
+          {"x64_sys_call", "./arch/x86/include/generated/asm/syscalls_64.h", 166},
+          {"do_syscall_x64", "arch/x86/entry/common.c", 46},
+          {"do_syscall_64", "arch/x86/entry/common.c", 76},
+          {"entry_SYSCALL_64", "arch/x86/entry/entry_64.S", 120}};
+}
+
+std::vector<FrameSpec> exit_chain_61() {
+  return {{"exit_task_namespaces", "kernel/nsproxy.c", 244},
+          {"do_exit", "kernel/exit.c", 818},
+          {"do_group_exit", "kernel/exit.c", 950},
+          {"__do_sys_exit_group", "kernel/exit.c", 961},
+          {"__se_sys_exit_group", "kernel/exit.c", 959},
+          {"__x64_sys_exit_group", "kernel/exit.c", 959},
+          {"x64_sys_call", "./arch/x86/include/generated/asm/syscalls_64.h", 232},
+          {"do_syscall_x64", "arch/x86/entry/common.c", 46},
+          {"do_syscall_64", "arch/x86/entry/common.c", 76},
+          {"entry_SYSCALL_64", "arch/x86/entry/entry_64.S", 120}};
+}
+
+// A mount-list capture as <capture-mounts> records it.
+CapturedValue mounts(const std::string& table) {
+  return CapturedValue{"mounts", "$kh_mount_table()", gdb_quoted(table), ""};
+}
+
+const std::string kParentNamespace = "0xffff888002b8c180";
+const std::string kChildNamespace = "0xffff888003bd2300";
+
+std::string parent_mounts() {
+  return "kh-mount-table mnt_ns=" + kParentNamespace +
+         "\n"
+         "1 1 / / rootfs rootfs private\n"
+         "2 1 /dev / devtmpfs devtmpfs private\n"
+         "3 1 /proc / proc proc private\n"
+         "4 1 /sys / sysfs sysfs private\n";
+}
+
+std::string child_mounts(bool proc, bool bind) {
+  std::string table = "kh-mount-table mnt_ns=" + kChildNamespace +
+                      "\n"
+                      "5 5 / / rootfs rootfs private\n"
+                      "6 5 /dev / devtmpfs devtmpfs private\n"
+                      "7 5 /proc / proc proc private\n"
+                      "8 5 /sys / sysfs sysfs private\n";
+  if (proc)
+    table += "9 7 /proc / proc proc private\n";
+  if (bind)
+    table += "10 5 /mount_dir_test /myproc rootfs rootfs private\n";
+  return table;
+}
+
+CapturedValue named(std::string name, std::string expr, std::string value) {
+  return CapturedValue{std::move(name), std::move(expr), std::move(value), ""};
+}
+
 }  // namespace
+
+std::string gdb_quoted(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '\n':
+        out += "\\n";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out + "\"";
+}
+
+engine::RunReport mount_report_61() {
+  engine::RunReport report = base_report("6.1.0");
+  report.scenario_file = "scenarios/trace-mount.xml";
+  report.verdict = Verdict::Pass;
+  trace::Trace& trace = report.trace;
+  trace.scenario = "trace-mount";
+  trace.kernel_release = "6.1.0";
+  std::vector<FrameSpec> copy_tree = {{"mnt_set_mountpoint", "fs/namespace.c", 913},
+                                      {"attach_mnt", "fs/namespace.c", 935},
+                                      {"copy_tree", "fs/namespace.c", 1940}};
+  auto mountpoint = [](const std::string& name) {
+    return named("mountpoint", "mp->m_dentry->d_name.name",
+                 "(const unsigned char *) 0xffff888003a11e78 \"" + name + "\"");
+  };
+  std::string string_prefix = "(const unsigned char *) 0xffff888003a12838 ";
+  trace.hits.push_back(
+      hit("copy_mnt_ns", clone_chain_61(),
+          {named("old_root_device", "ns->root->mnt_devname", "0xffff888003b4e4c0 \"rootfs\""),
+           mounts(parent_mounts())},
+          0.38));
+  for (const char* name : {"dev", "proc", "sys"}) {
+    trace.hits.push_back(
+        hit("mnt_set_mountpoint", under(copy_tree, clone_chain_61()), {mountpoint(name)}, 0.39));
+  }
+  auto attach = [&](std::vector<FrameSpec> chain, const char* dest, const char* source, const char* fstype,
+                    bool proc) {
+    return hit(
+        "attach_recursive_mnt", std::move(chain),
+        {named("dest", "dest_mp->m_dentry->d_name.name", string_prefix + "\"" + dest + "\""),
+         named("source", "source_mnt->mnt_mountpoint->d_name.name", string_prefix + "\"" + source + "\""),
+         named("source_fstype", "source_mnt->mnt.mnt_sb->s_type->name", string_prefix + "\"" + fstype + "\""),
+         mounts(child_mounts(proc, false))},
+        proc ? 0.47 : 0.44);
+  };
+  trace.hits.push_back(attach(proc_mount_chain_61(), "/", "/", "proc", false));
+  trace.hits.push_back(hit("mnt_set_mountpoint",
+                           under({{"mnt_set_mountpoint", "fs/namespace.c", 913}}, proc_mount_chain_61()),
+                           {mountpoint("/")}, 0.45));
+  trace.hits.push_back(attach(bind_chain_61(), "mount_dir_test", "myproc", "rootfs", true));
+  trace.hits.push_back(hit("mnt_set_mountpoint",
+                           under({{"mnt_set_mountpoint", "fs/namespace.c", 913}}, bind_chain_61()),
+                           {mountpoint("mount_dir_test")}, 0.48));
+  trace.hits.push_back(
+      hit("exit_task_namespaces", exit_chain_61(), {mounts(child_mounts(true, true))}, 0.52));
+  trace.hits.back().task_pid = 38;
+  trace.hits.push_back(hit("exit_task_namespaces", exit_chain_61(), {mounts(parent_mounts())}, 0.55));
+  trace = numbered(std::move(trace));
+  report.results = {
+      result("copy_mnt_ns", "hits", "copy_mnt_ns is hit exactly 1 time(s)", Verdict::Pass, "exactly 1", "1",
+             std::nullopt, 27),
+      result("copy_mnt_ns", "value", "old_root_device == \"rootfs\"", Verdict::Pass, "== \"rootfs\"",
+             "0xffff888003b4e4c0 \"rootfs\"", 0, 48),
+      result("attach_recursive_mnt", "hit",
+             "one hit with: backtrace has attach_recursive_mnt <- graft_tree <- do_loopback; dest == "
+             "\"mount_dir_test\"",
+             Verdict::Pass, "", "", 6, 95),
+      result("mnt_set_mountpoint", "hits", "mnt_set_mountpoint is hit at least 3 time(s)", Verdict::Pass,
+             "at least 3", "5", std::nullopt, 120),
+      result("exit_task_namespaces", "hits", "exit_task_namespaces is hit at least 1 time(s)", Verdict::Pass,
+             "at least 1", "2", std::nullopt, 140),
+  };
+  for (ExpectationResult& r : report.results) {
+    r.location = "scenarios/trace-mount.xml:" + r.location.substr(r.location.rfind(':') + 1);
+  }
+  report.guest_results = {"child.pid=1",
+                          "clone=ok",
+                          "child.hostname=container",
+                          "child.proc_self=1",
+                          "child.sees_bind=yes",
+                          "child.target_is_mount_point=yes",
+                          "child.exit=ok"};
+  report.guest_exit_status = 0;
+  return report;
+}
+
+engine::RunReport hostile_report() {
+  engine::RunReport report = base_report("6.1.0 <b>&amp;");
+  report.scenario = "</title><script>alert(\"x\")</script>";
+  report.scenario_file = "scenarios/'quoted\" & <odd>.xml";
+  report.description =
+      "<!-- not a comment --> a & b < c \x01\x7f \xff\xfe caf\xc3\xa9 \xed\xa0\x80 \xef\xbf\xbe";
+  report.verdict = Verdict::Fail;
+  report.detail = "gdb said \"<error>\" & left";
+  Hit odd = hit("brk<&>\"'",
+                {{"func<script>", "fs/<x>.c", 1},
+                 {"\xff\xfe"
+                  "bad",
+                  "a&b.c", 2},
+                 {"??", "", 0}},
+                {named("v\"<", "p->name", "0xffff888003a4c000 \"<script>&amp;\\\"'\\377\\303(\""),
+                 CapturedValue{"err", "q->x", std::nullopt, "There is no member named <x> & \"y\"."},
+                 mounts("kh-mount-table mnt_ns=0x1\n1 1 / / rootfs rootfs private\n"
+                        "2 1 /a<b>&\\042c\\377 /\\047 dev<&> type\\001 shared:1\n")},
+                0.1);
+  odd.task_comm = "<comm>&";
+  report.trace.hits.push_back(odd);
+  report.trace.hits.push_back(odd);
+  report.trace.hits.back().captures.back() = mounts("kh-mount-table mnt_ns=0x1\nnot a line\n");
+  report.trace = numbered(std::move(report.trace));
+  report.results = {result("brk<&>\"'", "value", "v\"< == \"</td>\"", Verdict::Fail, "== \"</td>\"",
+                           "0xffff \"<script>&\"\xff", 0, 3)};
+  report.results.front().location = "scenarios/'quoted\" & <odd>.xml:3";
+  report.guest_results = {"<name>=<value & \"more\">", "no_equals_sign<"};
+  report.guest_exit_status = 1;
+  report.evidence = {"gdb: ^error,msg=\"<bad> & \\\"worse\\\"\"\r",
+                     "\x1b[31mred\x1b[0m " + std::string(1, '\0') + " nul"};
+  report.serial_log =
+      "KH-START\r\n\x1b"
+      "c<html>&amp; \xff\r\nKernel panic - not syncing: <x>\r\n";
+  return report;
+}
+
+engine::RunReport many_hits_report(int count, bool distinct_values) {
+  engine::RunReport report = base_report("6.1.0");
+  report.verdict = Verdict::Pass;
+  report.trace.scenario = "trace-mount";
+  report.trace.kernel_release = "6.1.0";
+  for (int i = 0; i < count; ++i) {
+    std::string value = distinct_values ? std::to_string(1000 + i) : "1";
+    report.trace.hits.push_back(hit("attach_recursive_mnt", bind_chain_61(),
+                                    {named("counter", "counter", value), source("0xffff8880003fd688")},
+                                    0.01 * i));
+  }
+  report.trace = numbered(std::move(report.trace));
+  report.results = {
+      result("attach_recursive_mnt", "hits", "attach_recursive_mnt is hit at least 1 time(s)", Verdict::Pass,
+             "at least 1", std::to_string(count), std::nullopt, 10),
+      result("attach_recursive_mnt", "value", "counter == 1", Verdict::Pass, "== 1", "1", count - 1, 11)};
+  return report;
+}
+
+engine::RunReport no_hits_report() {
+  engine::RunReport report = base_report("6.1.0");
+  report.verdict = Verdict::Fail;
+  report.trace.scenario = "trace-mount";
+  report.trace.kernel_release = "6.1.0";
+  report.results = {
+      result("copy_mnt_ns", "hits", "copy_mnt_ns is hit exactly 1 time(s)", Verdict::Fail, "exactly 1", "0",
+             std::nullopt, 13),
+      result("attach_recursive_mnt", "backtrace", "backtrace has attach_recursive_mnt <- graft_tree",
+             Verdict::Fail, "attach_recursive_mnt <- graft_tree", "", std::nullopt, 33)};
+  report.guest_exit_status = 0;
+  return report;
+}
 
 std::string fixture_text(const std::string& name) {
   std::ifstream in(std::string(KH_FIXTURES_DIR) + "/" + name, std::ios::binary);

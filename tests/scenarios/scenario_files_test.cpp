@@ -167,9 +167,11 @@ TEST_P(ScenarioFileTest, ResolvesForEverySupportedKernel) {
       SCOPED_TRACE("breakpoint " + breakpoint.name + " (" + breakpoint.location + ")");
       // A breakpoint that checks nothing only slows the trace down.
       EXPECT_FALSE(breakpoint.expectations.empty() && breakpoint.hit_counts.empty());
-      // Every capture costs a gdb round trip at every hit: each must be read by an expectation.
+      // Every capture costs a gdb round trip at every hit: each must be read by an expectation
+      // (a mount list is there for the HTML report's mount tree).
       std::set<std::string> read = captures_read(breakpoint);
       for (const trace::CaptureSpec& capture : breakpoint.captures) {
+        if (capture.kind == trace::CaptureKind::Mounts) continue;
         EXPECT_EQ(read.count(capture.name), 1U) << "capture '" << capture.name << "' (" << capture.location
                                                 << ") is never checked";
       }
