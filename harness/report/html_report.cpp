@@ -22,7 +22,7 @@
 namespace kh::report {
 namespace {
 
-using engine::RunReport;
+using trace::RunReport;
 using trace::CapturedValue;
 using trace::ExpectationResult;
 using trace::Hit;
@@ -490,6 +490,7 @@ Totals totals_of(const std::vector<ExpectationResult>& results) {
       case Verdict::Timeout:
       case Verdict::Infra:
       case Verdict::Error:
+      case Verdict::Interrupted:
         ++totals.errors;
         break;
     }
@@ -498,7 +499,8 @@ Totals totals_of(const std::vector<ExpectationResult>& results) {
 }
 
 bool broken(Verdict verdict) {
-  return verdict == Verdict::Timeout || verdict == Verdict::Infra || verdict == Verdict::Error;
+  return verdict == Verdict::Timeout || verdict == Verdict::Infra || verdict == Verdict::Error ||
+         verdict == Verdict::Interrupted;
 }
 
 std::vector<std::string> serial_tail_of(const RunReport& report) {
@@ -534,7 +536,7 @@ void append_header(std::string& out, const RunReport& report, const Ids& ids, bo
     fmt::format_to(to, "<p class=\"description\">{}</p>\n", esc(description));
   }
   double total = 0;
-  for (const engine::PhaseTime& phase : report.phases)
+  for (const trace::PhaseTime& phase : report.phases)
     total += phase.seconds;
   out += "<dl class=\"facts\">";
   auto fact = [&](std::string_view name, const std::string& value) {
@@ -550,7 +552,7 @@ void append_header(std::string& out, const RunReport& report, const Ids& ids, bo
   out += "</dl>\n";
   if (!report.phases.empty() && total > 0) {
     out += "<div class=\"phase-bar\" role=\"img\" aria-label=\"time per phase\">";
-    for (const engine::PhaseTime& phase : report.phases) {
+    for (const trace::PhaseTime& phase : report.phases) {
       double share = 100.0 * phase.seconds / total;
       fmt::format_to(to, "<span style=\"width:{:.2f}%\" title=\"{} {:.2f} s\"></span>", share,
                      esc(phase.phase), phase.seconds);
@@ -559,7 +561,7 @@ void append_header(std::string& out, const RunReport& report, const Ids& ids, bo
   }
   if (!report.phases.empty()) {
     out += "<ul class=\"phases\">";
-    for (const engine::PhaseTime& phase : report.phases) {
+    for (const trace::PhaseTime& phase : report.phases) {
       fmt::format_to(to, "<li>{} {:.2f} s</li>", esc(phase.phase), phase.seconds);
     }
     out += "</ul>\n";
@@ -705,7 +707,7 @@ void append_run(std::string& out, const RunReport& report, const Ids& ids) {
 
 }  // namespace
 
-std::string run_report_html(const std::vector<engine::RunReport>& reports) {
+std::string run_report_html(const std::vector<trace::RunReport>& reports) {
   std::string title;
   if (reports.size() == 1) {
     const RunReport& report = reports.front();
@@ -739,7 +741,7 @@ std::string run_report_html(const std::vector<engine::RunReport>& reports) {
   return out;
 }
 
-Status write_html_report(const std::vector<engine::RunReport>& reports, const std::filesystem::path& path) {
+Status write_html_report(const std::vector<trace::RunReport>& reports, const std::filesystem::path& path) {
   return write_html_file(path, run_report_html(reports));
 }
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "engine/trace_engine.h"
+#include "trace/run_report.h"
 #include "report/html_page.h"
 
 namespace kh::report {
@@ -19,9 +19,9 @@ namespace kh::report {
 // rows `#hit-N`, highlighted when targeted), the mount namespaces, the verdicts (file:line,
 // expected against actual for a FAIL), and unless it passed the evidence and the serial tail.
 // Every text from the run is escaped. Cannot fail.
-std::string run_report_html(const std::vector<engine::RunReport>& reports);
+std::string run_report_html(const std::vector<trace::RunReport>& reports);
 
 // Writes run_report_html atomically. ErrorKind::Io on failure.
-Status write_html_report(const std::vector<engine::RunReport>& reports, const std::filesystem::path& path);
+Status write_html_report(const std::vector<trace::RunReport>& reports, const std::filesystem::path& path);
 
 }  // namespace kh::report

@@ -22,8 +22,8 @@ class HtmlCommand : public ::testing::Test {
     auto dir = TempDir::create("kh-html-cli-test-");
     ASSERT_TRUE(dir.ok()) << dir.error().to_string();
     dir_.emplace(std::move(dir).value());
-    engine::RunReport old_kernel = testing::passing_report_419();
-    engine::RunReport new_kernel = testing::passing_report_419();
+    trace::RunReport old_kernel = testing::passing_report_419();
+    trace::RunReport new_kernel = testing::passing_report_419();
     new_kernel.kernel_release = "6.1.0";
     new_kernel.trace = testing::trace_mount_trace_61();
     ASSERT_TRUE(write_json_report(old_kernel, path("v4.19.json")).ok());

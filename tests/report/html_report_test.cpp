@@ -131,7 +131,7 @@ TEST(CallTree, SvgHasABoxPerNodeAndACountPerEdge) {
 }
 
 TEST(HtmlReport, RunPageHoldsHeaderTreesHitsAndVerdicts) {
-  engine::RunReport report = testing::failing_report_419();
+  trace::RunReport report = testing::failing_report_419();
   std::string html = run_report_html({report});
   EXPECT_TRUE(html.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"));
   EXPECT_TRUE(contains(html, "<title>FAIL trace-mount on 4.19.304</title>"));
@@ -324,7 +324,7 @@ TEST(HtmlOutput, TheFolderMustExist) {
 }
 
 TEST(TerminalReport, MountListsReadAsOneLineAndInFullWithVerbose) {
-  engine::RunReport report = testing::mount_report_61();
+  trace::RunReport report = testing::mount_report_61();
   std::string normal = format_run_report(report, TerminalStyle{false, Verbosity::Normal});
   EXPECT_TRUE(
       contains(normal, "old_root_device = \"rootfs\"   mounts = <4 mounts, mnt_ns 0xffff888002b8c180>"))

@@ -265,8 +265,8 @@ std::string gdb_quoted(const std::string& text) {
   return out + "\"";
 }
 
-engine::RunReport mount_report_61() {
-  engine::RunReport report = base_report("6.1.0");
+trace::RunReport mount_report_61() {
+  trace::RunReport report = base_report("6.1.0");
   report.scenario_file = "scenarios/trace-mount.xml";
   report.verdict = Verdict::Pass;
   trace::Trace& trace = report.trace;
@@ -340,8 +340,8 @@ engine::RunReport mount_report_61() {
   return report;
 }
 
-engine::RunReport hostile_report() {
-  engine::RunReport report = base_report("6.1.0 <b>&amp;");
+trace::RunReport hostile_report() {
+  trace::RunReport report = base_report("6.1.0 <b>&amp;");
   report.scenario = "</title><script>alert(\"x\")</script>";
   report.scenario_file = "scenarios/'quoted\" & <odd>.xml";
   report.description =
@@ -377,8 +377,8 @@ engine::RunReport hostile_report() {
   return report;
 }
 
-engine::RunReport many_hits_report(int count, bool distinct_values) {
-  engine::RunReport report = base_report("6.1.0");
+trace::RunReport many_hits_report(int count, bool distinct_values) {
+  trace::RunReport report = base_report("6.1.0");
   report.verdict = Verdict::Pass;
   report.trace.scenario = "trace-mount";
   report.trace.kernel_release = "6.1.0";
@@ -396,8 +396,8 @@ engine::RunReport many_hits_report(int count, bool distinct_values) {
   return report;
 }
 
-engine::RunReport no_hits_report() {
-  engine::RunReport report = base_report("6.1.0");
+trace::RunReport no_hits_report() {
+  trace::RunReport report = base_report("6.1.0");
   report.verdict = Verdict::Fail;
   report.trace.scenario = "trace-mount";
   report.trace.kernel_release = "6.1.0";

@@ -33,19 +33,19 @@ trace::RunReport skipped_report_419();
 // child's at both attach_recursive_mnt hits (before the proc and before the bind), and at
 // exit_task_namespaces the child's (with /proc stacked and /mount_dir_test bound) and the
 // parent's. Mount lists as $kh_mount_table() prints them; every expectation passes.
-engine::RunReport mount_report_61();
+trace::RunReport mount_report_61();
 
 // A run whose every text is hostile to a page: `<`, `&`, quotes, `</script>`, control and
 // non-UTF-8 bytes in the scenario name, description, breakpoint and function names, captured
 // strings, gdb errors, KH-RESULT lines, expectation texts, evidence and serial console. FAIL.
-engine::RunReport hostile_report();
+trace::RunReport hostile_report();
 
 // `count` hits of one breakpoint with the bind chain of 6.1; with `distinct_values` each hit
 // captures its own number, else all capture the same. PASS.
-engine::RunReport many_hits_report(int count, bool distinct_values);
+trace::RunReport many_hits_report(int count, bool distinct_values);
 
 // A run that counted no hit: the breakpoints' expectations fail. FAIL.
-engine::RunReport no_hits_report();
+trace::RunReport no_hits_report();
 
 // `text` as gdb prints a char array holding it: quoted, with C escapes.
 std::string gdb_quoted(const std::string& text);
