@@ -413,7 +413,7 @@ class PropagationFunction(gdb.Function):
 # $kh_mount_table(): the mount list of a namespace as one string, for <capture-mounts> (the
 # scenario loader turns that element into a capture of this function; harness/trace/mount_table.*
 # parses the string). The first line names the namespace, then one line per mount:
-#   kh-mount-table mnt_ns=0xffff888003a4c000
+#   kh-mount-table mnt_ns=4026531840
 #   <id> <parent-id> <mount-point> <root> <device> <fs-type> <propagation...>
 # <root> is the directory of the mount's file system that is mounted (mountinfo's field 4: "/" for
 # a whole file system, the source directory of a bind mount). Path fields escape bytes below '!',
@@ -441,7 +441,10 @@ def mount_root(mnt):
 
 def mount_table(namespace):
     """The kh-mount-table text of a namespace (see above)."""
-    lines = ["{} mnt_ns=0x{:x}".format(MOUNT_TABLE_HEADER, int(namespace.cast(unsigned_long())))]
+    # The namespace's inode number (as in /proc/PID/ns/mnt), not its address: ids come from an
+    # IDA in allocation order, so two runs of one guest name the same namespaces alike, where slab
+    # addresses differ with the guest's timing under TCG (goldens and snapshot runs compare them).
+    lines = ["{} mnt_ns={}".format(MOUNT_TABLE_HEADER, int(namespace["ns"]["inum"]))]
     for mnt in namespace_mounts(namespace):
         devname = mnt["mnt_devname"]
         lines.append("{} {} {} {} {} {} {}".format(
@@ -498,7 +501,7 @@ def _current_task_quickly():
 
 class MountTableFunction(gdb.Function):
     """$kh_mount_table([NS]): the mounts of a namespace as one string (see kh-mounts), headed by
-"kh-mount-table mnt_ns=0x...". NS is a struct mnt_namespace * or struct task_struct *; without it,
+"kh-mount-table mnt_ns=INUM". NS is a struct mnt_namespace * or struct task_struct *; without it,
 the namespace of the current task ($lx_current())."""
 
     def __init__(self):

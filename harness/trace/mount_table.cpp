@@ -147,7 +147,7 @@ Result<MountTable> parse_mount_table(std::string_view text) {
       std::vector<std::string_view> words = split_words(line);
       if (words.size() != 2 || words[0] != kMountTableHeader || !words[1].starts_with("mnt_ns=") ||
           words[1].size() == 7) {
-        return make_error(ErrorKind::Parse, "not a mount table: expected '{} mnt_ns=ADDRESS', got '{}'",
+        return make_error(ErrorKind::Parse, "not a mount table: expected '{} mnt_ns=INUM', got '{}'",
                           kMountTableHeader, line);
       }
       table.namespace_id = std::string(words[1].substr(7));

@@ -1,7 +1,7 @@
 // The mount list of a namespace as <capture-mounts> records it: the text of gdb-scripts/kharness.py's
 // $kh_mount_table(), parsed, and what changed between two such lists of one namespace. Pure.
 //
-// The text: a header line `kh-mount-table mnt_ns=0x...`, then one line per mount
+// The text: a header line `kh-mount-table mnt_ns=INUM`, then one line per mount
 //   <id> <parent-id> <mount-point> <root> <device> <fs-type> <propagation...>
 // path fields with `\ooo` escapes (space, backslash, non-ASCII bytes), propagation `private` or
 // tags `shared:N`, `master:N`, `unbindable`.
@@ -38,7 +38,7 @@ struct MountEntry {
 };
 
 struct MountTable {
-  std::string namespace_id;        // the mnt_namespace pointer, "0xffff888003a4c000"
+  std::string namespace_id;        // the namespace's inode number, "4026531840"
   std::vector<MountEntry> mounts;  // in the order the kernel lists them
 
   // The mount with this id, or nullptr.

@@ -81,6 +81,11 @@ struct mountpoint {
   int m_count;
 };
 
+/* The kernel's namespace header: only its inode number is read. */
+struct ns_common {
+  unsigned int inum;
+};
+
 struct mnt_namespace {
   unsigned int count;
   struct mount *root;
@@ -89,6 +94,7 @@ struct mnt_namespace {
 #else
   struct rb_root mounts;
 #endif
+  struct ns_common ns; /* first in the kernel's struct; last here for the initialisers */
 };
 
 struct nsproxy {
@@ -134,7 +140,7 @@ struct mount root_mnt, proc_mnt, setns_mnt, sub_mnt, new_mnt;
 
 #ifdef KH_MOUNT_LIST
 #define MOUNT_LINKS(next_mnt, prev_mnt) .mnt_list = {&(next_mnt), &(prev_mnt)},
-struct mnt_namespace ns = {1, &root_mnt, {&root_mnt.mnt_list, &sub_mnt.mnt_list}};
+struct mnt_namespace ns = {1, &root_mnt, {&root_mnt.mnt_list, &sub_mnt.mnt_list}, {4026531840U}};
 #define ROOT_LINKS MOUNT_LINKS(proc_mnt.mnt_list, ns.list)
 #define PROC_LINKS MOUNT_LINKS(setns_mnt.mnt_list, root_mnt.mnt_list)
 #define SETNS_LINKS MOUNT_LINKS(sub_mnt.mnt_list, proc_mnt.mnt_list)
@@ -142,7 +148,7 @@ struct mnt_namespace ns = {1, &root_mnt, {&root_mnt.mnt_list, &sub_mnt.mnt_list}
 #else
 /* In-order by mnt_id: proc (2) at the top, rootfs (1) on its left, setns (3) on its right with
  * sub (4) on the right of that. */
-struct mnt_namespace ns = {1, &root_mnt, {&proc_mnt.mnt_node}};
+struct mnt_namespace ns = {1, &root_mnt, {&proc_mnt.mnt_node}, {4026531840U}};
 #define ROOT_LINKS
 #define PROC_LINKS .mnt_node = {0, &setns_mnt.mnt_node, &root_mnt.mnt_node},
 #define SETNS_LINKS .mnt_node = {0, &sub_mnt.mnt_node, NULL},

@@ -66,9 +66,9 @@ struct BadCase {
 TEST(MountTable, RejectsWhatIsNoMountTable) {
   const std::vector<BadCase> cases = {
       {"", "the text is empty"},
-      {"1 1 / / rootfs rootfs private\n", "expected 'kh-mount-table mnt_ns=ADDRESS'"},
-      {"kh-mount-table\n", "expected 'kh-mount-table mnt_ns=ADDRESS'"},
-      {"kh-mount-table mnt_ns=\n", "expected 'kh-mount-table mnt_ns=ADDRESS'"},
+      {"1 1 / / rootfs rootfs private\n", "expected 'kh-mount-table mnt_ns=INUM'"},
+      {"kh-mount-table\n", "expected 'kh-mount-table mnt_ns=INUM'"},
+      {"kh-mount-table mnt_ns=\n", "expected 'kh-mount-table mnt_ns=INUM'"},
       {"kh-mount-table mnt_ns=0x1\n1 1 / / rootfs\n", "line 2: expected id, parent id"},
       {"kh-mount-table mnt_ns=0x1\nx 1 / / rootfs rootfs private\n", "line 2: bad mount id"},
       {"kh-mount-table mnt_ns=0x1\n1 1 /\\04 / rootfs rootfs private\n", "line 2: bad escape"},
