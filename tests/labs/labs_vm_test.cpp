@@ -25,10 +25,12 @@ const std::filesystem::path kSource = KH_SOURCE_DIR;
 
 // One tmpfs mount on /mnt, checked at do_mount.
 const char* kOneMount =
-    "<expect-hits exactly=\"1\"/><expect arg=\"dir_name\" equals=\"/mnt\"/><expect arg=\"type_page\" equals=\"tmpfs\"/>";
+    "<expect-hits exactly=\"1\"/><expect arg=\"dir_name\" equals=\"/mnt\"/><expect arg=\"type_page\" "
+    "equals=\"tmpfs\"/>";
 const char* kMountProgram =
     "#include <stdio.h>\n#include <sys/mount.h>\n"
-    "int main(void) { if (mount(\"none\", \"/mnt\", \"tmpfs\", 0, NULL) != 0) { perror(\"mount\"); return 1; }\n"
+    "int main(void) { if (mount(\"none\", \"/mnt\", \"tmpfs\", 0, NULL) != 0) { perror(\"mount\"); return 1; "
+    "}\n"
     "  puts(\"KH-RESULT mounted=1\"); return 0; }\n";
 
 class LabsVmTest : public ::testing::Test {
@@ -80,7 +82,8 @@ TEST_F(LabsVmTest, BinaryGuestPasses) {
   ChildSpec cc;
   cc.argv = {"cc", "-static", "-o", (dir() / "prog").string(), (dir() / "prog.c").string()};
   auto built = run_command(cc, Deadline::in(std::chrono::seconds(120)));
-  ASSERT_TRUE(built.ok() && built->exit_code == 0) << (built.ok() ? built->output : built.error().to_string());
+  ASSERT_TRUE(built.ok() && built->exit_code == 0)
+      << (built.ok() ? built->output : built.error().to_string());
   write_text(dir() / "lab.xml", scenario_text("<guest binary=\"prog\"/>", {"do_mount"}, kOneMount));
   auto out = run(dir() / "lab.xml");
   EXPECT_EQ(out.exit_code, 0) << out.output;
@@ -89,17 +92,18 @@ TEST_F(LabsVmTest, BinaryGuestPasses) {
 TEST_F(LabsVmTest, CommandGuestWithFilesAndDirsPasses) {
   write_text(dir() / "data.txt", "forty-two\n");
   write_text(dir() / "lab.xml",
-             scenario_text("<guest command=\"test -d /lab/empty &amp;&amp; grep -q forty-two /lab/data.txt &amp;&amp; "
-                           "mount -t tmpfs none /mnt\"><file src=\"data.txt\" dest=\"/lab/data.txt\"/>"
-                           "<dir dest=\"/lab/empty\"/></guest>",
-                           {"do_mount"}, kOneMount));
+             scenario_text(
+                 "<guest command=\"test -d /lab/empty &amp;&amp; grep -q forty-two /lab/data.txt &amp;&amp; "
+                 "mount -t tmpfs none /mnt\"><file src=\"data.txt\" dest=\"/lab/data.txt\"/>"
+                 "<dir dest=\"/lab/empty\"/></guest>",
+                 {"do_mount"}, kOneMount));
   auto out = run(dir() / "lab.xml");
   EXPECT_EQ(out.exit_code, 0) << out.output;
 }
 
 TEST_F(LabsVmTest, UnknownAppletFailsWithStatus127AndItsOutput) {
-  write_text(dir() / "lab.xml",
-             scenario_text("<guest command=\"no_such_applet --now\"/>", {"do_mount"}, "<expect-hits exactly=\"0\"/>"));
+  write_text(dir() / "lab.xml", scenario_text("<guest command=\"no_such_applet --now\"/>", {"do_mount"},
+                                              "<expect-hits exactly=\"0\"/>"));
   auto out = run(dir() / "lab.xml");
   EXPECT_EQ(out.exit_code, 1) << out.output;
   EXPECT_NE(out.output.find("exits with status 0"), std::string::npos) << out.output;
@@ -111,12 +115,13 @@ TEST_F(LabsVmTest, UnknownAppletFailsWithStatus127AndItsOutput) {
 // guest's first name, all carry kh-spawn's mark. The boot's own mounts (kdevtmpfs, init's mount -a)
 // are only in the scope="all" count.
 TEST_F(LabsVmTest, ForkAndExecKeepTheGuestScope) {
-  write_text(dir() / "lab.xml",
-             "<?xml version=\"1.0\"?>\n<scenario name=\"scope\" timeout=\"180\">\n"
-             "  <guest command=\"unshare -m sh -c 'mount -t tmpfs none /mnt; exec mount --bind /mnt /tmp'\"/>\n"
-             "  <breakpoint function=\"path_mount\"><capture expr=\"flags\" as=\"flags\"/></breakpoint>\n"
-             "  <breakpoint function=\"path_mount\" name=\"every_mount\" scope=\"all\"/>\n"
-             "</scenario>\n");
+  write_text(
+      dir() / "lab.xml",
+      "<?xml version=\"1.0\"?>\n<scenario name=\"scope\" timeout=\"180\">\n"
+      "  <guest command=\"unshare -m sh -c 'mount -t tmpfs none /mnt; exec mount --bind /mnt /tmp'\"/>\n"
+      "  <breakpoint function=\"path_mount\"><capture expr=\"flags\" as=\"flags\"/></breakpoint>\n"
+      "  <breakpoint function=\"path_mount\" name=\"every_mount\" scope=\"all\"/>\n"
+      "</scenario>\n");
   auto out = run(dir() / "lab.xml", {"--json", (dir() / "report.json").string()});
   ASSERT_EQ(out.exit_code, 0) << out.output;
   nlohmann::json report = read_json(dir() / "report.json");
@@ -152,18 +157,23 @@ TEST_F(LabsVmTest, ForkAndExecKeepTheGuestScope) {
 
 TEST_F(LabsVmTest, RecordTraceMountWritesAScenarioThatValidatesAndPasses) {
   const std::filesystem::path recorded = dir() / "trace-mount-recorded.xml";
-  auto out = kharness({"record", (kSource / "scenarios/trace-mount.xml").string(), "-o", recorded.string(), "--accel", "tcg"});
+  auto out = kharness({"record", (kSource / "scenarios/trace-mount.xml").string(), "-o", recorded.string(),
+                       "--accel", "tcg"});
   ASSERT_EQ(out.exit_code, 0) << out.output;
   std::string text = read(recorded);
   EXPECT_NE(text.find("Recorded by kharness"), std::string::npos) << text;
-  EXPECT_NE(text.find(">copy_mnt_ns create_new_namespaces copy_namespaces copy_process kernel_clone __do_sys_clone<"),
-            std::string::npos) << text;
+  EXPECT_NE(
+      text.find(
+          ">copy_mnt_ns create_new_namespaces copy_namespaces copy_process kernel_clone __do_sys_clone<"),
+      std::string::npos)
+      << text;
   EXPECT_NE(text.find("equals=\"mount_dir_test\""), std::string::npos) << text;
   EXPECT_NE(text.find("equals=\"myproc\""), std::string::npos) << text;
   EXPECT_NE(text.find("<expect-hits exactly=\"1\"/>"), std::string::npos) << text;  // copy_mnt_ns
   EXPECT_EQ(text.find("0xffff"), std::string::npos) << "no pointer values: " << text;
   ChildSpec lint;
-  lint.argv = {"xmllint", "--noout", "--schema", (kSource / "scenarios/scenario.xsd").string(), recorded.string()};
+  lint.argv = {"xmllint", "--noout", "--schema", (kSource / "scenarios/scenario.xsd").string(),
+               recorded.string()};
   auto linted = run_command(lint, Deadline::in(std::chrono::seconds(30)));
   ASSERT_TRUE(linted.ok());
   EXPECT_EQ(linted->exit_code, 0) << linted->output;
@@ -173,16 +183,83 @@ TEST_F(LabsVmTest, RecordTraceMountWritesAScenarioThatValidatesAndPasses) {
 
 TEST_F(LabsVmTest, RecordACommandLineWithBreakpoints) {
   const std::filesystem::path recorded = dir() / "lab.xml";
-  auto out = kharness({"record", "--guest-command", "mkdir -p /a /b && unshare -m mount --bind /a /b", "--break",
-                       "do_loopback", "--break", "attach_recursive_mnt", "-o", recorded.string(), "--accel", "tcg"});
+  auto out =
+      kharness({"record", "--guest-command", "mkdir -p /a /b && unshare -m mount --bind /a /b", "--break",
+                "do_loopback", "--break", "attach_recursive_mnt", "-o", recorded.string(), "--accel", "tcg"});
   ASSERT_EQ(out.exit_code, 0) << out.output;
   std::string text = read(recorded);
-  EXPECT_NE(text.find("command=\"mkdir -p /a /b &amp;&amp; unshare -m mount --bind /a /b\""), std::string::npos) << text;
-  EXPECT_NE(text.find("<breakpoint function=\"do_loopback\">\n    <expect-hits exactly=\"1\"/>"), std::string::npos) << text;
+  EXPECT_NE(text.find("command=\"mkdir -p /a /b &amp;&amp; unshare -m mount --bind /a /b\""),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("<breakpoint function=\"do_loopback\">\n    <expect-hits exactly=\"1\"/>"),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find(">attach_recursive_mnt graft_tree do_loopback path_mount do_mount __do_sys_mount<"),
-            std::string::npos) << text;
+            std::string::npos)
+      << text;
   auto again = run(recorded);
   EXPECT_EQ(again.exit_code, 0) << again.output;
+}
+
+// Two kernels at once: 6.12 reaches get_mountpoint through do_lock_mount, 6.1 does not. The
+// recorded scenario says so in one <when> variant per kernel, and only there: what both kernels
+// showed (the other chain, both breakpoints' hit counts) is written once, outside any variant.
+TEST_F(LabsVmTest, RecordOnTwoKernelsWritesWhenVariantsOnlyWhereTheyDiffer) {
+  const std::filesystem::path recorded = dir() / "two-kernels.xml";
+  const std::vector<std::string> kernels = {"--kernel-package", "linux-source-6.1", "--kernel-package",
+                                            "linux-source-6.12"};
+  std::vector<std::string> args = {"record",
+                                   "--guest-command",
+                                   "mkdir -p /a /b && unshare -m mount --bind /a /b",
+                                   "--break",
+                                   "get_mountpoint",
+                                   "--break",
+                                   "attach_recursive_mnt",
+                                   "-o",
+                                   recorded.string(),
+                                   "--accel",
+                                   "tcg"};
+  args.insert(args.end(), kernels.begin(), kernels.end());
+  auto out = kharness(args, {}, std::chrono::seconds(600));
+  ASSERT_EQ(out.exit_code, 0) << out.output;
+  const std::string text = read(recorded);
+  auto count = [&](const std::string& needle) {
+    std::size_t n = 0;
+    for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  EXPECT_EQ(count("<when kernel=\"=6.1."), 1u) << text;
+  EXPECT_EQ(count("<when kernel=\"=6.12."), 1u) << text;
+  EXPECT_EQ(count("<when kernel=\"="), 2u) << text;
+  // Each kernel's own chain sits in its variant; the shared one before them, once.
+  const std::size_t first_when = text.find("<when kernel=\"=6.1.");
+  const std::size_t second_when = text.find("<when kernel=\"=6.12.");
+  const std::size_t old_chain = text.find(">get_mountpoint lock_mount do_loopback");
+  const std::size_t new_chain = text.find(">get_mountpoint do_lock_mount");
+  ASSERT_NE(old_chain, std::string::npos) << text;
+  ASSERT_NE(new_chain, std::string::npos) << text;
+  EXPECT_GT(old_chain, first_when) << text;
+  EXPECT_LT(old_chain, second_when) << text;
+  EXPECT_GT(new_chain, second_when) << text;
+  const std::size_t shared = text.find(">get_mountpoint attach_recursive_mnt graft_tree do_loopback");
+  EXPECT_LT(shared, first_when) << text;
+  EXPECT_EQ(count(">get_mountpoint attach_recursive_mnt graft_tree do_loopback"), 1u) << text;
+  EXPECT_EQ(count("<expect-hits exactly=\"2\"/>"), 1u) << text;  // get_mountpoint: the same on both
+  EXPECT_EQ(count(">attach_recursive_mnt graft_tree do_loopback path_mount do_mount __do_sys_mount<"), 1u)
+      << text;
+  ChildSpec lint;
+  lint.argv = {"xmllint", "--noout", "--schema", (kSource / "scenarios/scenario.xsd").string(),
+               recorded.string()};
+  auto linted = run_command(lint, Deadline::in(std::chrono::seconds(30)));
+  ASSERT_TRUE(linted.ok());
+  EXPECT_EQ(linted->exit_code, 0) << linted->output;
+  // It passes again on each kernel.
+  for (const char* package : {"linux-source-6.1", "linux-source-6.12"}) {
+    auto again = run(recorded, {"--kernel-package", package});
+    EXPECT_EQ(again.exit_code, 0) << package << ":\n" << again.output;
+  }
 }
 
 // The kit as a student gets it: lab.xml, data/ and their own lab.c in one folder.
