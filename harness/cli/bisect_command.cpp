@@ -13,6 +13,7 @@
 #include "bisect/bisect.h"
 #include "cli/cli_support.h"
 #include "cli/commands.h"
+#include "common/deadline.h"
 #include "common/file_io.h"
 #include "report/terminal_style.h"
 
@@ -64,7 +65,8 @@ int run_bisect_command(const BisectArguments& args) {
   auto result = bisect::run_bisect(options);
   if (!result.ok()) {
     print_error(result.error());
-    return exit_code_for(result.error());
+    // A signal makes whatever it broke fail too (a compiler killed mid-run): it is the reason.
+    return interrupted() ? engine::kExitInterrupted : exit_code_for(result.error());
   }
   fmt::print("{}", bisect::format_bisect_result(*result, report::terminal_style_for(stdout)));
   std::fflush(stdout);
@@ -88,18 +90,21 @@ void add_bisect_command(CLI::App& app, int& exit_code) {
       "Find the kernel commit between --good and --bad where a scenario started to fail (or its "
       "trace stopped matching a golden)");
   sub->add_option("scenario", args->scenario, "Scenario file (XML)")->required()->check(CLI::ExistingFile);
-  sub->add_option("--kernel-source", args->tree, "The kernel's git tree (never checked out: kharness uses a worktree of its own)")
+  sub->add_option("--kernel-source", args->tree,
+                  "The kernel's git tree (never checked out: kharness uses a worktree of its own)")
       ->option_text("GIT_TREE")
       ->required();
   sub->add_option("--good", args->good, "A revision that behaves well")->option_text("REV")->required();
   sub->add_option("--bad", args->bad, "A later revision that behaves badly")->option_text("REV")->required();
-  CLI::Option* golden =
-      sub->add_option("--golden", args->golden, "Good when the trace equals this golden file, bad when it differs")
-          ->option_text("FILE")
-          ->check(CLI::ExistingFile);
-  sub->add_flag("--expect-pass", args->expect_pass, "Good when the scenario passes, bad when it fails (the default)")
+  CLI::Option* golden = sub->add_option("--golden", args->golden,
+                                        "Good when the trace equals this golden file, bad when it differs")
+                            ->option_text("FILE")
+                            ->check(CLI::ExistingFile);
+  sub->add_flag("--expect-pass", args->expect_pass,
+                "Good when the scenario passes, bad when it fails (the default)")
       ->excludes(golden);
-  sub->add_option("--config", args->fragments, "An extra Kconfig fragment for every step's kernel (repeatable)")
+  sub->add_option("--config", args->fragments,
+                  "An extra Kconfig fragment for every step's kernel (repeatable)")
       ->option_text("FRAGMENT")
       ->allow_extra_args(false);
   sub->add_option("-j,--jobs", args->jobs, "make -j for the kernel builds (default: the number of cores)")

@@ -23,6 +23,9 @@ Result<std::string> compiler_identity() {
   spec.argv = {"gcc", "--version"};
   spec.env = {{"LC_ALL", "C"}};
   auto output = run_command(spec, Deadline::in(std::chrono::seconds(30)));
+  if (!output && output.error().kind == ErrorKind::Interrupted) {
+    return std::move(output).error();
+  }
   if (!output || output->exit_code != 0) {
     return make_error(ErrorKind::Build,
                       "gcc does not run (`gcc --version` failed): install it with `make deps`");

@@ -5,8 +5,14 @@
 // link and bzImage per step; a second run of the same bisection builds nothing.
 #include <gtest/gtest.h>
 
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -61,8 +67,9 @@ void print_steps(const std::string& title, const nlohmann::json& result) {
 class BisectVmTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    CommandOutput made = run({KH_SOURCE_DIR "/tests/bisect/make_history.sh", (cache_dir() / "test-bisect").string()},
-                             std::chrono::seconds(1800));
+    CommandOutput made =
+        run({KH_SOURCE_DIR "/tests/bisect/make_history.sh", (cache_dir() / "test-bisect").string()},
+            std::chrono::seconds(1800));
     ASSERT_EQ(made.exit_code, 0) << made.output;
     repo_ = made.output.substr(0, made.output.find('\n'));
   }
@@ -75,8 +82,9 @@ class BisectVmTest : public ::testing::Test {
   }
 
   CommandOutput bisect(const std::string& good, const std::string& bad, std::vector<std::string> more) {
-    std::vector<std::string> argv = {kKharness, "bisect", kScenario, "--kernel-source", repo_.string(),
-                                     "--good", good, "--bad", bad, "--accel", "tcg"};
+    std::vector<std::string> argv = {
+        kKharness, "bisect", kScenario, "--kernel-source", repo_.string(), "--good",
+        good,      "--bad",  bad,       "--accel",         "tcg"};
     argv.insert(argv.end(), more.begin(), more.end());
     return run(argv, std::chrono::seconds(5000));
   }
@@ -107,14 +115,16 @@ TEST_F(BisectVmTest, FindsTheRenameWithExpectPassAndWithAGoldenSkippingTheBroken
   EXPECT_NE(first.output.find("the first bad commit is " + renamed.substr(0, 12)), std::string::npos)
       << first.output;
   ASSERT_TRUE(result["trace_diff"].is_object()) << first.output;
-  EXPECT_NE(result["trace_diff"].dump().find("do_loopback_bisect"), std::string::npos) << result["trace_diff"].dump();
+  EXPECT_NE(result["trace_diff"].dump().find("do_loopback_bisect"), std::string::npos)
+      << result["trace_diff"].dump();
   EXPECT_NE(first.output.find("do_loopback_bisect"), std::string::npos) << first.output;
   // The user's checkout did not move.
   EXPECT_EQ(rev(repo_, "HEAD"), head_before);
 
   // A golden of the good end's trace, from its cached kernel.
   const std::string good_key = result["steps"][0]["kernel_key"];
-  auto good_kernel = kernel::KernelCache(cache_dir()).load_entry(kernel::KernelCache(cache_dir()).entry_dir(good_key));
+  auto good_kernel =
+      kernel::KernelCache(cache_dir()).load_entry(kernel::KernelCache(cache_dir()).entry_dir(good_key));
   ASSERT_TRUE(good_kernel.has_value()) << good_key;
   engine::RunOptions options;
   options.scenario = kScenario;
@@ -127,7 +137,8 @@ TEST_F(BisectVmTest, FindsTheRenameWithExpectPassAndWithAGoldenSkippingTheBroken
 
   // --golden: the same answer, every kernel from the cache.
   const auto json2 = dir_->path() / "golden.json";
-  CommandOutput second = bisect("kh-bisect-base", "kh-bisect-c6", {"--golden", golden.string(), "--json", json2.string()});
+  CommandOutput second =
+      bisect("kh-bisect-base", "kh-bisect-c6", {"--golden", golden.string(), "--json", json2.string()});
   ASSERT_EQ(second.exit_code, 0) << second.output;
   nlohmann::json again = read_json(json2);
   print_steps("bisect --golden", again);
@@ -145,6 +156,97 @@ TEST_F(BisectVmTest, FindsTheRenameWithExpectPassAndWithAGoldenSkippingTheBroken
   EXPECT_EQ(same.exit_code, 1) << same.output;
   EXPECT_NE(same.output.find("does not show the change"), std::string::npos) << same.output;
   EXPECT_EQ(rev(repo_, "HEAD"), head_before);
+}
+
+// The processes `pattern` matches (pgrep -f), by count.
+int processes_matching(const std::string& pattern) {
+  ChildSpec pgrep;
+  pgrep.argv = {"pgrep", "-c", "-f", pattern};
+  auto ran = run_command(pgrep, Deadline::in(std::chrono::seconds(5)));
+  return ran.ok() ? std::atoi(ran->output.c_str()) : 0;
+}
+
+// Our children once kharness was reaped: whatever it left behind (we are their subreaper).
+// Processes that kharness killed may still be dying when it exits (make's compilers get the
+// group's SIGKILL last): they are reaped here for up to 10 s; what then still lives was left.
+std::string children_left() {
+  auto listed = [] {
+    std::string left;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::ifstream children(task.path() / "children");
+      std::string pids;
+      std::getline(children, pids);
+      left += pids;
+    }
+    return left;
+  };
+  const Deadline deadline = Deadline::in(std::chrono::seconds(10));
+  while (!listed().empty() && !deadline.expired()) {
+    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+    ::usleep(50 * 1000);
+  }
+  return listed();
+}
+
+// After the test above: every kernel but the broken commit's is cached, so the bisection reaches
+// the build of that commit within seconds. Ctrl-C there ends make and its compilers, leaves the
+// private worktree clean and the user's checkout where it was; the same bisection then runs again
+// from the cache and finds the same commit.
+TEST_F(BisectVmTest, CtrlCDuringABuildLeavesNoProcessAndTheSameBisectThenSucceeds) {
+  ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  const std::string head_before = rev(repo_, "HEAD");
+  ChildSpec spec;
+  spec.argv = {kKharness,        "bisect", kScenario,      "--kernel-source", repo_.string(), "--good",
+               "kh-bisect-base", "--bad",  "kh-bisect-c6", "--accel",         "tcg"};
+  spec.env = {{"NO_COLOR", "1"}};
+  spec.stdout_mode = Stdio::File;
+  spec.stdout_file = dir_->path() / "interrupted.log";
+  spec.stderr_mode = Stdio::File;
+  spec.stderr_file = spec.stdout_file;
+  spec.own_process_group = false;
+  auto child = ChildProcess::spawn(spec);
+  ASSERT_TRUE(child.ok()) << child.error().to_string();
+  // kharness's own make: out of tree into its bisect state (not any other kernel build).
+  const std::string make_pattern = "^make .*O=" + (cache_dir() / "bisect").string() + "/[0-9a-f]+/build";
+  const Deadline deadline = Deadline::in(std::chrono::seconds(300));
+  while (processes_matching(make_pattern) < 1 && !deadline.expired() && child->running()) {
+    ::usleep(100 * 1000);
+  }
+  auto log = [&] {
+    auto text = read_file(spec.stdout_file);
+    return text.ok() ? *text : std::string();
+  };
+  ASSERT_TRUE(child->running()) << "kharness ended before building the broken commit:\n" << log();
+  ASSERT_GE(processes_matching(make_pattern), 1) << log();
+  ::kill(child->pid(), SIGINT);
+  ASSERT_TRUE(child->wait(Deadline::in(std::chrono::seconds(60))).ok()) << log();
+  EXPECT_EQ(child->exit_code(), 130) << log();
+  EXPECT_EQ(children_left(), "") << "left behind:\n" << log();
+  EXPECT_EQ(processes_matching(make_pattern), 0);
+  EXPECT_EQ(rev(repo_, "HEAD"), head_before);
+  // The private worktree holds no half-applied checkout.
+  for (const auto& state : std::filesystem::directory_iterator(cache_dir() / "bisect")) {
+    const auto worktree = state.path() / "worktree";
+    if (std::filesystem::exists(worktree)) {
+      CommandOutput status =
+          run({"git", "-C", worktree.string(), "status", "--porcelain"}, std::chrono::seconds(60));
+      EXPECT_EQ(status.exit_code, 0) << status.output;
+      EXPECT_EQ(status.output, "") << worktree;
+    }
+  }
+
+  const auto json = dir_->path() / "again.json";
+  CommandOutput again = bisect("kh-bisect-base", "kh-bisect-c6", {"--json", json.string()});
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  nlohmann::json result = read_json(json);
+  print_steps("bisect after Ctrl-C", result);
+  EXPECT_EQ(result["first_bad"]["hash"], rev(repo_, "kh-bisect-c5")) << again.output;
+  for (const auto& step : result["steps"]) {
+    if (step["commit"]["hash"] != rev(repo_, "kh-bisect-c3")) {
+      EXPECT_TRUE(step["kernel_cached"].get<bool>()) << step.dump();
+    }
+  }
 }
 
 }  // namespace
