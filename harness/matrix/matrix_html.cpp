@@ -100,8 +100,8 @@ void append_header(std::string& out, const MatrixResult& result) {
     ++by_verdict[cell.verdict];
   }
   auto count = [&](Verdict verdict) { return by_verdict.count(verdict) ? by_verdict[verdict] : 0; };
-  std::size_t broken = count(Verdict::Error) + count(Verdict::Infra) + count(Verdict::Timeout) +
-                       count(Verdict::Interrupted);
+  std::size_t broken =
+      count(Verdict::Error) + count(Verdict::Infra) + count(Verdict::Timeout) + count(Verdict::Interrupted);
   fmt::format_to(to,
                  "<div class=\"totals\" data-cells=\"{}\" data-passed=\"{}\" data-failed=\"{}\" "
                  "data-errors=\"{}\" data-skipped=\"{}\" data-missing=\"{}\">",
@@ -130,12 +130,12 @@ void append_table(std::string& out, const MatrixResult& result, const std::vecto
       "column per kernel; follow a cell to its run</span></h2>\n<table class=\"matrix\">\n<thead><tr><th>"
       "scenario</th>";
   for (const ColumnResult& column : result.columns) {
-    std::string build = column.problem      ? std::string(trace::to_string(*column.problem))
-                        : column.was_cached ? std::string("cached")
+    std::string build = column.problem             ? std::string(trace::to_string(*column.problem))
+                        : column.was_cached        ? std::string("cached")
                         : column.build_seconds > 0 ? fmt::format("built in {:.0f} s", column.build_seconds)
                                                    : std::string();
-    fmt::format_to(to, "<th class=\"kernel\">{}<span class=\"muted\">{}</span>", html_escape(column_title(column)),
-                   html_escape(column.column.label()));
+    fmt::format_to(to, "<th class=\"kernel\">{}<span class=\"muted\">{}</span>",
+                   html_escape(column_title(column)), html_escape(column.column.label()));
     if (!build.empty()) {
       fmt::format_to(to, "<span class=\"muted build\">{}</span>", html_escape(build));
     }
@@ -204,7 +204,8 @@ void append_changes(std::string& out, const MatrixResult& result, const std::vec
       "<span class=\"muted\">per scenario, kernels in version order</span></h2>\n";
   out += report::trace_diff_legend();
   auto link_to = [&](const CellResult* cell) {
-    std::size_t number = static_cast<std::size_t>(std::find(order.begin(), order.end(), cell) - order.begin());
+    std::size_t number =
+        static_cast<std::size_t>(std::find(order.begin(), order.end(), cell) - order.begin());
     return fmt::format("<a href=\"#{}\">{}</a>", cell_anchor(number), html_escape(cell->release));
   };
   for (const std::string& scenario : result.scenarios) {
@@ -234,7 +235,8 @@ void append_changes(std::string& out, const MatrixResult& result, const std::vec
         options.id_prefix = fmt::format("step-{}-{}-", number, k);
         options.heading_level = 5;
         options.only_differing = true;
-        out += report::trace_diff_sections(step.diff, step.from->report->trace, step.to->report->trace, options);
+        out +=
+            report::trace_diff_sections(step.diff, step.from->report->trace, step.to->report->trace, options);
       }
       out += "</section>\n";
       ++k;
@@ -263,12 +265,13 @@ void append_cells(std::string& out, const std::vector<const CellResult*>& order)
     if (cell.report) {
       out += report::run_article_html(*cell.report, anchor + "-");
     } else {
-      fmt::format_to(to,
-                     "<article class=\"run\" id=\"{}-run\">\n<header class=\"head\">\n<h1>{} <span>{}</span></h1>\n"
-                     "<p class=\"detail {}\"><strong>{}</strong> {}</p>\n</header>\n</article>\n",
-                     anchor, report::verdict_badge_html(cell.verdict), html_escape(cell.scenario),
-                     lower(trace::to_string(cell.verdict)), trace::to_string(cell.verdict),
-                     html_escape(cell.detail.empty() ? std::string("no run") : cell.detail));
+      fmt::format_to(
+          to,
+          "<article class=\"run\" id=\"{}-run\">\n<header class=\"head\">\n<h1>{} <span>{}</span></h1>\n"
+          "<p class=\"detail {}\"><strong>{}</strong> {}</p>\n</header>\n</article>\n",
+          anchor, report::verdict_badge_html(cell.verdict), html_escape(cell.scenario),
+          lower(trace::to_string(cell.verdict)), trace::to_string(cell.verdict),
+          html_escape(cell.detail.empty() ? std::string("no run") : cell.detail));
     }
     out += "</section>\n";
   }
@@ -287,9 +290,10 @@ std::string matrix_html(const MatrixResult& result) {
   for (const std::string& scenario : result.scenarios) {
     changes_of_scenario.emplace(scenario, changes_of_scenario.size());
   }
-  std::string out = report::html_page_start(fmt::format(
-      "{} kharness matrix: {}, {}", trace::to_string(worst_verdict(result)),
-      plural(result.scenarios.size(), "scenario", "scenarios"), plural(result.columns.size(), "kernel", "kernels")));
+  std::string out = report::html_page_start(
+      fmt::format("{} kharness matrix: {}, {}", trace::to_string(worst_verdict(result)),
+                  plural(result.scenarios.size(), "scenario", "scenarios"),
+                  plural(result.columns.size(), "kernel", "kernels")));
   append_header(out, result);
   append_table(out, result, order, changes_of_scenario);
   append_changes(out, result, steps, order, changes_of_scenario);

@@ -76,11 +76,11 @@ void append_side(std::string& out, const trace::Trace& trace, const std::string&
                  const std::string& label, const SideMarks& marks, std::string_view side, int heading) {
   auto to = std::back_inserter(out);
   std::vector<const trace::Hit*> hits = trace::hits_of(trace, breakpoint);
-  fmt::format_to(to,
-                 "<div class=\"side side-{}\"><h{} class=\"side-head\">{} = {} <span class=\"muted\">{}</span>"
-                 "</h{}>\n",
-                 side, heading, side, html_escape(label), plural(static_cast<int>(hits.size()), "hit", "hits"),
-                 heading);
+  fmt::format_to(
+      to,
+      "<div class=\"side side-{}\"><h{} class=\"side-head\">{} = {} <span class=\"muted\">{}</span>"
+      "</h{}>\n",
+      side, heading, side, html_escape(label), plural(static_cast<int>(hits.size()), "hit", "hits"), heading);
   CallTree tree = build_call_tree(hits, marker_for(marks));
   if (tree.nodes.empty()) {
     out += "<p class=\"muted\">no counted hits</p></div>\n";
@@ -136,7 +136,8 @@ void append_change_lines(std::string& out, const BreakpointDiff& breakpoint, con
 std::string trace_diff_legend() {
   return "<p class=\"legend\">Frames against the other side, as <code>kharness diff</code> names them:"
          "<span class=\"key renamed\"></span>renamed (A=&gt;B)<span class=\"key removed\"></span>removed "
-         "(only in A)<span class=\"key added\"></span>added (only in B)<span class=\"key faded\"></span>syscall "
+         "(only in A)<span class=\"key added\"></span>added (only in B)<span class=\"key "
+         "faded\"></span>syscall "
          "entry frames</p>\n";
 }
 

@@ -53,7 +53,8 @@ TEST_F(MatrixInBrowser, TheDomHasTheTableOneSectionPerCellAndTheChanges) {
   auto dom = test::chromium_dom(page());
   ASSERT_TRUE(dom.ok()) << dom.error().to_string();
   EXPECT_EQ(count_matches(*dom, "<table class=\"matrix\">"), 1U);
-  EXPECT_EQ(count_matches(*dom, "<td class=\"cell [a-z]+\" data-cell=\"[^\"]+\"><a href=\"#cell-[0-9]+\""), 8U);
+  EXPECT_EQ(count_matches(*dom, "<td class=\"cell [a-z]+\" data-cell=\"[^\"]+\"><a href=\"#cell-[0-9]+\""),
+            8U);
   EXPECT_EQ(count_matches(*dom, "<section class=\"cell\" id=\"cell-[0-9]+\" data-cell="), 8U);
   EXPECT_EQ(count_matches(*dom, "<article class=\"run\" id=\"cell-[0-9]+-run\">"), 8U);
   // trace-mount 4.19: 3 breakpoints, on 6.1: 4, bind-mount: 3 and 1, the hostile scenario 1.

@@ -38,8 +38,8 @@ class MatrixHtmlCommand : public ::testing::Test {
     ASSERT_TRUE(write_cell_dir(path("cells/trace-mount@4.19.304"), report::testing::passing_report_419(),
                                old_kernel, std::nullopt)
                     .ok());
-    ASSERT_TRUE(write_cell_dir(path("cells/trace-mount@6.1.0"), report::testing::mount_report_61(), new_kernel,
-                               std::nullopt)
+    ASSERT_TRUE(write_cell_dir(path("cells/trace-mount@6.1.0"), report::testing::mount_report_61(),
+                               new_kernel, std::nullopt)
                     .ok());
   }
 
@@ -58,7 +58,8 @@ class MatrixHtmlCommand : public ::testing::Test {
 
 TEST_F(MatrixHtmlCommand, MergeWritesThePageWithTheTableCellsAndChanges) {
   write_cells();
-  CommandOutput out = kharness({"matrix", "--merge", path("cells").string(), "--html", path("m.html").string()});
+  CommandOutput out =
+      kharness({"matrix", "--merge", path("cells").string(), "--html", path("m.html").string()});
   EXPECT_EQ(out.exit_code, 0) << out.output;
   EXPECT_NE(out.output.find("2 cells: 2 PASS"), std::string::npos) << out.output;
   auto html = read_file(path("m.html"));
@@ -80,9 +81,9 @@ TEST_F(MatrixHtmlCommand, AnUnwritableHtmlIsAnErrorBeforeAnythingRuns) {
   write_cells();
   const std::string missing = path("no-such-folder/m.html").string();
   // A run: nothing planned, no kernel asked for, no output folder made.
-  CommandOutput run = kharness({"matrix", KH_SOURCE_DIR "/scenarios/trace-mount.xml", "--kernel-package",
-                                "linux-source-6.1", "--accel", "tcg", "--out", path("out").string(), "--html",
-                                missing});
+  CommandOutput run =
+      kharness({"matrix", KH_SOURCE_DIR "/scenarios/trace-mount.xml", "--kernel-package", "linux-source-6.1",
+                "--accel", "tcg", "--out", path("out").string(), "--html", missing});
   EXPECT_EQ(run.exit_code, 2) << run.output;
   EXPECT_NE(run.output.find("--html " + missing + ": folder " + path("no-such-folder").string() +
                             " does not exist"),

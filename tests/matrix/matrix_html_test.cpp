@@ -78,24 +78,30 @@ TEST(MatrixHtml, TheTableLinksEachCellToItsSection) {
   ASSERT_TRUE(html.starts_with("<!DOCTYPE html>"));
   EXPECT_TRUE(contains(html, "<title>TIMEOUT kharness matrix: 3 scenarios, 3 kernels</title>"));
   EXPECT_TRUE(contains(html, "<span class=\"badge timeout\">TIMEOUT</span> <span>kharness matrix</span>"));
-  EXPECT_TRUE(contains(html, "data-cells=\"9\" data-passed=\"2\" data-failed=\"2\" data-errors=\"4\" "
-                             "data-skipped=\"0\" data-missing=\"1\""));
+  EXPECT_TRUE(contains(html,
+                       "data-cells=\"9\" data-passed=\"2\" data-failed=\"2\" data-errors=\"4\" "
+                       "data-skipped=\"0\" data-missing=\"1\""));
   // Columns in version order with their builds; the broken one by its option.
-  EXPECT_TRUE(contains(html, "<th class=\"kernel\">4.19.304<span class=\"muted\">--kernel-source "
-                             "/src/linux-4.19.y</span><span class=\"muted build\">built in 412 s</span></th>"));
-  EXPECT_TRUE(contains(html, "<th class=\"kernel\">6.1.0<span class=\"muted\">--kernel-package linux-source-6.1"
-                             "</span><span class=\"muted build\">cached</span></th>"));
+  EXPECT_TRUE(contains(html,
+                       "<th class=\"kernel\">4.19.304<span class=\"muted\">--kernel-source "
+                       "/src/linux-4.19.y</span><span class=\"muted build\">built in 412 s</span></th>"));
+  EXPECT_TRUE(contains(html,
+                       "<th class=\"kernel\">6.1.0<span class=\"muted\">--kernel-package linux-source-6.1"
+                       "</span><span class=\"muted build\">cached</span></th>"));
   EXPECT_TRUE(contains(html, "<span class=\"muted build\">ERROR</span>"));
   // Eight cells (the hostile scenario has none on 4.19), each a link to its section, in table order.
   EXPECT_EQ(count_of(html, "<td class=\"cell "), 9U);
   EXPECT_EQ(count_of(html, "<td class=\"cell none\">"), 1U);
   EXPECT_EQ(count_of(html, "<section class=\"cell\" id=\"cell-"), 8U);
-  EXPECT_TRUE(contains(html, "<td class=\"cell pass\" data-cell=\"trace-mount@4.19.304\"><a href=\"#cell-0\" "
-                             "title=\"trace-mount@4.19.304\">PASS 6/6</a><span class=\"muted\">11.5 s</span></td>"))
+  EXPECT_TRUE(contains(html,
+                       "<td class=\"cell pass\" data-cell=\"trace-mount@4.19.304\"><a href=\"#cell-0\" "
+                       "title=\"trace-mount@4.19.304\">PASS 6/6</a><span class=\"muted\">11.5 s</span></td>"))
       << html.substr(html.find("<table class=\"matrix\">"), 3000);
-  EXPECT_TRUE(contains(html, "<td class=\"cell timeout\" data-cell=\"bind-mount@6.1.0\"><a href=\"#cell-4\""));
+  EXPECT_TRUE(
+      contains(html, "<td class=\"cell timeout\" data-cell=\"bind-mount@6.1.0\"><a href=\"#cell-4\""));
   EXPECT_TRUE(contains(html, ">TIMEOUT guest</a>"));
-  EXPECT_TRUE(contains(html, "<td class=\"cell error\" data-cell=\"trace-mount@not-a-kernel\"><a href=\"#cell-2\""));
+  EXPECT_TRUE(
+      contains(html, "<td class=\"cell error\" data-cell=\"trace-mount@not-a-kernel\"><a href=\"#cell-2\""));
   for (int n = 0; n < 8; ++n) {
     EXPECT_TRUE(contains(html, fmt::format("<a href=\"#cell-{}\"", n))) << n;
     EXPECT_TRUE(contains(html, fmt::format("<section class=\"cell\" id=\"cell-{}\"", n))) << n;
@@ -114,8 +120,9 @@ TEST(MatrixHtml, TheTableLinksEachCellToItsSection) {
   EXPECT_EQ(count_of(html, "<g class=\"mount added\" data-mount-point=\"/mount_dir_test\""), 1U);
   // A cell that never ran says why.
   EXPECT_TRUE(contains(html, "<article class=\"run\" id=\"cell-2-run\">"));
-  EXPECT_TRUE(contains(html, "<strong>ERROR</strong> /src/not-a-kernel: not a kernel tree (no Makefile "
-                             "&lt;&amp;&gt;)</p>"));
+  EXPECT_TRUE(contains(html,
+                       "<strong>ERROR</strong> /src/not-a-kernel: not a kernel tree (no Makefile "
+                       "&lt;&amp;&gt;)</p>"));
   EXPECT_TRUE(contains(html, "<strong>missing</strong> planned, no result: <code>propagation@6.1.0</code>"));
   expect_links_resolve(html);
   expect_nothing_loaded(html);
@@ -126,9 +133,11 @@ TEST(MatrixHtml, EachScenarioShowsWhatChangedFromOneKernelToTheNext) {
   std::string html = matrix_html(result);
   std::vector<VersionStep> steps = version_steps(result);
   ASSERT_EQ(steps.size(), 2U);  // trace-mount and bind-mount, 4.19.304 -> 6.1.0
-  EXPECT_TRUE(contains(html, "<section class=\"scenario-changes\" id=\"changes-0\" data-scenario=\"trace-mount\">"));
-  EXPECT_TRUE(contains(html, "<section class=\"version-step differs\" id=\"step-0-0\">\n<h4><a href=\"#cell-0\">"
-                             "4.19.304</a> \u2192 <a href=\"#cell-1\">6.1.0</a>"));
+  EXPECT_TRUE(
+      contains(html, "<section class=\"scenario-changes\" id=\"changes-0\" data-scenario=\"trace-mount\">"));
+  EXPECT_TRUE(contains(html,
+                       "<section class=\"version-step differs\" id=\"step-0-0\">\n<h4><a href=\"#cell-0\">"
+                       "4.19.304</a> \u2192 <a href=\"#cell-1\">6.1.0</a>"));
   // The text of the terminal's version changes, line by line.
   for (const VersionStep& step : steps) {
     for (const std::string& line : step_changes(step)) {
@@ -139,7 +148,8 @@ TEST(MatrixHtml, EachScenarioShowsWhatChangedFromOneKernelToTheNext) {
   // The diff page's trees side by side, only for the breakpoints that changed, anchors prefixed.
   std::size_t at = html.find("id=\"step-0-0\"");
   std::string step = html.substr(at, html.find("id=\"changes-1\"") - at);
-  EXPECT_TRUE(contains(step, "<section class=\"breakpoint differs\" id=\"step-0-0-bp-0\" data-breakpoint=\"copy_mnt_ns\">"));
+  EXPECT_TRUE(contains(
+      step, "<section class=\"breakpoint differs\" id=\"step-0-0-bp-0\" data-breakpoint=\"copy_mnt_ns\">"));
   EXPECT_TRUE(contains(step, "class=\"node renamed\" data-func=\"kernel_clone\""));
   EXPECT_TRUE(contains(step, "class=\"node added\" data-func=\"path_mount\""));
   EXPECT_EQ(count_of(step, "<section class=\"breakpoint\" "), 0U);  // no unchanged breakpoint drawn
@@ -173,7 +183,8 @@ TEST(MatrixHtml, HostileStringsStayText) {
   EXPECT_FALSE(contains(html, "<odd>"));
   EXPECT_FALSE(contains(html, "<comm>"));
   EXPECT_FALSE(contains(html, "<b>"));
-  EXPECT_TRUE(contains(html, "<th class=\"scenario\" scope=\"row\">&lt;/title&gt;&lt;script&gt;alert(&quot;x&quot;)"));
+  EXPECT_TRUE(contains(
+      html, "<th class=\"scenario\" scope=\"row\">&lt;/title&gt;&lt;script&gt;alert(&quot;x&quot;)"));
   EXPECT_TRUE(contains(html, "func&lt;script&gt;"));
   EXPECT_TRUE(contains(html, "\\xff\\xfe"));
 }
