@@ -14,7 +14,9 @@
 #include "cli/commands.h"
 #include "common/file_io.h"
 #include "matrix/matrix.h"
+#include "matrix/matrix_html.h"
 #include "matrix/matrix_table.h"
+#include "report/html_page.h"
 #include "report/terminal_style.h"
 
 namespace kh::cli {
@@ -28,6 +30,7 @@ struct MatrixArguments {
   std::string out_dir;
   std::string junit_file;
   std::string json_file;
+  std::string html_file;
   std::string golden_dir;
   bool update = false;
   bool plan = false;
@@ -96,6 +99,9 @@ Status write_outputs(const matrix::MatrixResult& result, const MatrixArguments& 
                                                                   nlohmann::json::error_handler_t::replace) +
                                      "\n"));
   }
+  if (!args.html_file.empty()) {
+    KH_TRY(matrix::write_matrix_html(result, args.html_file));
+  }
   return {};
 }
 
@@ -107,6 +113,10 @@ int run_matrix_command(const MatrixArguments& args) {
         return kExitError;
       }
     }
+  }
+  if (Status html = args.html_file.empty() ? Status() : report::check_html_output(args.html_file); !html.ok()) {
+    print_error(html.error());
+    return kExitError;
   }
   if (args.update && args.golden_dir.empty()) {
     print_error(make_error(ErrorKind::Config, "--update writes goldens: give --golden DIR"));
@@ -207,6 +217,8 @@ void add_matrix_command(CLI::App& app, int& exit_code) {
   sub->add_option("--out", args->out_dir, "Folder for the cells' results (default: ./kharness-matrix-<time>)");
   sub->add_option("--junit", args->junit_file, "Write JUnit XML: one testsuite per cell SCENARIO@RELEASE");
   sub->add_option("--json", args->json_file, "Write every cell's verdict, counts, timings and kernel provenance");
+  sub->add_option("--html", args->html_file,
+                  "Write an HTML page: the table, each cell's call trees and verdicts, the changes between kernels");
   sub->add_option("--golden", args->golden_dir, "Compare each cell's trace with DIR/SCENARIO@MAJOR.MINOR.json");
   sub->add_flag("--update", args->update, "With --golden: write the goldens from this run instead");
   sub->add_flag("--plan", args->plan, "Print the cells as JSON lines and run nothing");

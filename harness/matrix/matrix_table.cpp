@@ -12,28 +12,6 @@ namespace {
 
 using trace::Verdict;
 
-std::string column_title(const ColumnResult& column) {
-  return column.release.empty() ? column.column.value : column.release;
-}
-
-const CellResult* find_cell(const MatrixResult& result, const std::string& scenario, const ColumnResult& column) {
-  for (const auto& cell : result.cells) {
-    const bool same_column = column.release.empty()
-                                 ? cell.column == column.column.label()
-                                 : cell.release == column.release && cell.column == column.column.label();
-    if (cell.scenario == scenario && same_column) {
-      return &cell;
-    }
-  }
-  // Merged results may name their column by release only.
-  for (const auto& cell : result.cells) {
-    if (cell.scenario == scenario && !column.release.empty() && cell.release == column.release) {
-      return &cell;
-    }
-  }
-  return nullptr;
-}
-
 std::string pad(std::string text, std::size_t width) {
   if (text.size() < width) {
     text.append(width - text.size(), ' ');
@@ -72,6 +50,28 @@ std::string breakpoint_changes(const report::BreakpointDiff& diff) {
 }
 
 }  // namespace
+
+std::string column_title(const ColumnResult& column) {
+  return column.release.empty() ? column.column.value : column.release;
+}
+
+const CellResult* find_cell(const MatrixResult& result, const std::string& scenario, const ColumnResult& column) {
+  for (const auto& cell : result.cells) {
+    const bool same_column = column.release.empty()
+                                 ? cell.column == column.column.label()
+                                 : cell.release == column.release && cell.column == column.column.label();
+    if (cell.scenario == scenario && same_column) {
+      return &cell;
+    }
+  }
+  // Merged results may name their column by release only.
+  for (const auto& cell : result.cells) {
+    if (cell.scenario == scenario && !column.release.empty() && cell.release == column.release) {
+      return &cell;
+    }
+  }
+  return nullptr;
+}
 
 std::string cell_text(const CellResult& cell) {
   switch (cell.verdict) {
@@ -163,8 +163,8 @@ std::string format_matrix_table(const MatrixResult& result, const report::Termin
   return out;
 }
 
-std::vector<std::string> version_changes(const MatrixResult& result) {
-  std::vector<std::string> lines;
+std::vector<VersionStep> version_steps(const MatrixResult& result) {
+  std::vector<VersionStep> steps;
   for (const auto& scenario : result.scenarios) {
     const CellResult* previous = nullptr;
     for (const auto& column : result.columns) {
@@ -173,19 +173,31 @@ std::vector<std::string> version_changes(const MatrixResult& result) {
         continue;
       }
       if (previous != nullptr) {
-        const report::TraceDiff diff = report::diff_traces(previous->report->trace, cell->report->trace);
-        std::vector<std::string> changes;
-        for (const auto& breakpoint : diff.breakpoints) {
-          if (std::string text = breakpoint_changes(breakpoint); !text.empty()) {
-            changes.push_back(std::move(text));
-          }
-        }
-        if (!changes.empty()) {
-          lines.push_back(fmt::format("{}  {} -> {}  {}", scenario, previous->release, cell->release,
-                                      fmt::join(changes, "; ")));
-        }
+        steps.push_back(VersionStep{scenario, previous, cell,
+                                    report::diff_traces(previous->report->trace, cell->report->trace)});
       }
       previous = cell;
+    }
+  }
+  return steps;
+}
+
+std::vector<std::string> step_changes(const VersionStep& step) {
+  std::vector<std::string> changes;
+  for (const auto& breakpoint : step.diff.breakpoints) {
+    if (std::string text = breakpoint_changes(breakpoint); !text.empty()) {
+      changes.push_back(std::move(text));
+    }
+  }
+  return changes;
+}
+
+std::vector<std::string> version_changes(const MatrixResult& result) {
+  std::vector<std::string> lines;
+  for (const VersionStep& step : version_steps(result)) {
+    if (std::vector<std::string> changes = step_changes(step); !changes.empty()) {
+      lines.push_back(fmt::format("{}  {} -> {}  {}", step.scenario, step.from->release, step.to->release,
+                                  fmt::join(changes, "; ")));
     }
   }
   return lines;

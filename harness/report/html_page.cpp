@@ -126,10 +126,31 @@ pre.console { background: var(--panel); border: 1px solid var(--line); border-ra
   overflow-x: auto; white-space: pre; font-size: 12.5px; }
 .sides { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 14px; align-items: start; }
 @media (max-width: 900px) { .sides { grid-template-columns: minmax(0, 1fr); } }
-.sides h4 { margin: 4px 2px 6px; font-size: 14px; font-family: var(--mono); }
+.sides .side-head { margin: 4px 2px 6px; font-size: 14px; font-family: var(--mono); }
 ul.change-lines { font-family: var(--mono); font-size: 13px; padding-left: 18px; }
 ul.change-lines .renamed { color: var(--warn); } ul.change-lines .removed { color: var(--bad); }
 ul.change-lines .added { color: var(--good); }
+table.matrix { width: auto; min-width: 50%; }
+table.matrix th.kernel { text-transform: none; letter-spacing: 0; font-size: 14px; color: var(--fg); }
+table.matrix th.kernel .muted, table.matrix td .muted { display: block; font-size: 12px; font-weight: normal; }
+table.matrix th.scenario { font-family: var(--mono); font-size: 14px; }
+table.matrix th.scenario .muted { display: block; font: 12px/1.45 system-ui, "DejaVu Sans", sans-serif; }
+table.matrix td.cell { font-family: var(--mono); font-size: 14px; white-space: nowrap; }
+table.matrix td.cell a { font-weight: bold; text-decoration: none; color: inherit; }
+table.matrix td.cell a:hover, table.matrix td.cell a:focus { text-decoration: underline; }
+table.matrix td.pass { color: var(--good); background: var(--good-bg); }
+table.matrix td.skipped { color: var(--warn); background: var(--warn-bg); }
+table.matrix td.fail, table.matrix td.error, table.matrix td.infra, table.matrix td.timeout,
+table.matrix td.interrupted { color: var(--bad); background: var(--bad-bg); }
+table.matrix td.none { color: var(--muted); }
+section.version-step { margin: 10px 0 18px; padding-left: 12px; border-left: 3px solid var(--line); }
+section.version-step h4 { margin: 8px 0 4px; font-family: var(--mono); }
+section.version-step > section.breakpoint > h5 { font-size: 14px; margin: 12px 0 6px; }
+section.cell { margin-top: 40px; }
+section.cell > h2.cell-title { font-size: 18px; display: flex; justify-content: space-between; gap: 12px; flex-wrap: wrap; }
+section.cell > h2.cell-title a { font-size: 14px; font-weight: normal; }
+section.cell .head h1 { font-size: 20px; }
+section.cell:target > h2.cell-title, section.scenario-changes:target > h3 { background: var(--target); }
 
 svg text { font-family: var(--mono); font-size: 12px; fill: var(--fg); }
 svg.call-tree .node rect { fill: var(--node); stroke: var(--node-line); stroke-width: 1.2; }

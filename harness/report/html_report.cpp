@@ -46,8 +46,7 @@ std::string lower(std::string_view text) {
 }
 
 std::string badge(Verdict verdict) {
-  std::string_view name = trace::to_string(verdict);
-  return fmt::format("<span class=\"badge {}\">{}</span>", lower(name), name);
+  return verdict_badge_html(verdict);
 }
 
 std::string plural(std::size_t count, std::string_view one, std::string_view many) {
@@ -707,6 +706,17 @@ void append_run(std::string& out, const RunReport& report, const Ids& ids) {
 
 }  // namespace
 
+std::string verdict_badge_html(trace::Verdict verdict) {
+  std::string_view name = trace::to_string(verdict);
+  return fmt::format("<span class=\"badge {}\">{}</span>", lower(name), name);
+}
+
+std::string run_article_html(const trace::RunReport& report, std::string_view id_prefix) {
+  std::string out;
+  append_run(out, report, Ids{std::string(id_prefix)});
+  return out;
+}
+
 std::string run_report_html(const std::vector<trace::RunReport>& reports) {
   std::string title;
   if (reports.size() == 1) {
@@ -733,7 +743,7 @@ std::string run_report_html(const std::vector<trace::RunReport>& reports) {
     out += "</tbody></table>\n";
   }
   for (std::size_t i = 0; i < reports.size(); ++i) {
-    append_run(out, reports[i], Ids{reports.size() > 1 ? fmt::format("r{}-", i) : std::string()});
+    out += run_article_html(reports[i], reports.size() > 1 ? fmt::format("r{}-", i) : std::string());
   }
   if (reports.empty())
     out += "<p class=\"muted\">No runs.</p>\n";

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -20,6 +21,15 @@ namespace kh::report {
 // expected against actual for a FAIL), and unless it passed the evidence and the serial tail.
 // Every text from the run is escaped. Cannot fail.
 std::string run_report_html(const std::vector<trace::RunReport>& reports);
+
+// A verdict as the pages show it: <span class="badge pass">PASS</span> (the class is the verdict
+// in lower case). Pure.
+std::string verdict_badge_html(trace::Verdict verdict);
+
+// One run's part of such a page: <article class="run" id="PREFIXrun"> with its header, call trees,
+// mount namespaces, verdicts and (unless it passed) console, every anchor in it starting with
+// `id_prefix`, so that several runs share one page (run_report_html, the matrix page). Cannot fail.
+std::string run_article_html(const trace::RunReport& report, std::string_view id_prefix);
 
 // Writes run_report_html atomically. ErrorKind::Io on failure.
 Status write_html_report(const std::vector<trace::RunReport>& reports, const std::filesystem::path& path);

@@ -11,6 +11,7 @@
 
 #include "report/terminal_report.h"
 #include "report/value_text.h"
+#include "trace/mount_table.h"
 
 namespace kh::report {
 namespace {
@@ -44,20 +45,27 @@ int common_frames(const std::vector<std::string>& a, const std::vector<std::stri
   return previous[b.size()];
 }
 
+// A changed value as the diff shows it: a mount list in its comparable form (one line, no
+// addresses), any other value as the reports show it.
+std::string shown_value(const trace::CapturedValue& capture) {
+  return capture.value && trace::is_mount_table_value(*capture.value) ? comparable_capture(capture)
+                                                                      : display_capture(capture);
+}
+
 // Captures of both hits, by name: A's order, then those only B has.
 std::vector<ValueChange> compare_captures(const Hit& a, const Hit& b) {
   std::vector<ValueChange> changes;
   for (const trace::CapturedValue& before : a.captures) {
     const trace::CapturedValue* after = trace::find_capture(b, before.name);
     if (after == nullptr) {
-      changes.push_back(ValueChange{before.name, display_capture(before), std::nullopt});
+      changes.push_back(ValueChange{before.name, shown_value(before), std::nullopt});
     } else if (comparable_capture(before) != comparable_capture(*after)) {
-      changes.push_back(ValueChange{before.name, display_capture(before), display_capture(*after)});
+      changes.push_back(ValueChange{before.name, shown_value(before), shown_value(*after)});
     }
   }
   for (const trace::CapturedValue& after : b.captures) {
     if (trace::find_capture(a, after.name) == nullptr) {
-      changes.push_back(ValueChange{after.name, std::nullopt, display_capture(after)});
+      changes.push_back(ValueChange{after.name, std::nullopt, shown_value(after)});
     }
   }
   return changes;

@@ -103,6 +103,22 @@ std::vector<std::string> hit_change_lines(const HitDiff& hit);
 // `diff` was made from. Cannot fail.
 std::string trace_diff_html(const TraceDiff& diff, const trace::Trace& a, const trace::Trace& b);
 
+// How trace_diff_sections fits into a page.
+struct TraceDiffHtmlOptions {
+  std::string id_prefix;        // starts every anchor: PREFIXbp-0, PREFIXbp-1, ...
+  int heading_level = 2;        // each breakpoint's heading (2-5); the two sides' one level below
+  bool only_differing = false;  // leave out the breakpoints that are the same (one line counts them)
+};
+
+// The body of trace_diff_html: per breakpoint a <section class="breakpoint"> with the call trees
+// of A and B side by side and the change lines, for trace_diff_html and the matrix page's
+// version-to-version changes. `a` and `b` are the traces `diff` was made from. Cannot fail.
+std::string trace_diff_sections(const TraceDiff& diff, const trace::Trace& a, const trace::Trace& b,
+                                const TraceDiffHtmlOptions& options);
+
+// The key to the colours of trace_diff_sections (renamed, removed, added, syscall entry).
+std::string trace_diff_legend();
+
 // Writes trace_diff_html atomically. ErrorKind::Io on failure.
 Status write_trace_diff_html(const TraceDiff& diff, const trace::Trace& a, const trace::Trace& b,
                              const std::filesystem::path& path);

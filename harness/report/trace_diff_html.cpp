@@ -73,11 +73,14 @@ std::string plural(int count, std::string_view one, std::string_view many) {
 }
 
 void append_side(std::string& out, const trace::Trace& trace, const std::string& breakpoint,
-                 const std::string& label, const SideMarks& marks, std::string_view side) {
+                 const std::string& label, const SideMarks& marks, std::string_view side, int heading) {
   auto to = std::back_inserter(out);
   std::vector<const trace::Hit*> hits = trace::hits_of(trace, breakpoint);
-  fmt::format_to(to, "<div class=\"side side-{}\"><h4>{} = {} <span class=\"muted\">{}</span></h4>\n", side,
-                 side, html_escape(label), plural(static_cast<int>(hits.size()), "hit", "hits"));
+  fmt::format_to(
+      to,
+      "<div class=\"side side-{}\"><h{} class=\"side-head\">{} = {} <span class=\"muted\">{}</span>"
+      "</h{}>\n",
+      side, heading, side, html_escape(label), plural(static_cast<int>(hits.size()), "hit", "hits"), heading);
   CallTree tree = build_call_tree(hits, marker_for(marks));
   if (tree.nodes.empty()) {
     out += "<p class=\"muted\">no counted hits</p></div>\n";
@@ -130,6 +133,54 @@ void append_change_lines(std::string& out, const BreakpointDiff& breakpoint, con
 
 }  // namespace
 
+std::string trace_diff_legend() {
+  return "<p class=\"legend\">Frames against the other side, as <code>kharness diff</code> names them:"
+         "<span class=\"key renamed\"></span>renamed (A=&gt;B)<span class=\"key removed\"></span>removed "
+         "(only in A)<span class=\"key added\"></span>added (only in B)<span class=\"key "
+         "faded\"></span>syscall "
+         "entry frames</p>\n";
+}
+
+std::string trace_diff_sections(const TraceDiff& diff, const trace::Trace& a, const trace::Trace& b,
+                                const TraceDiffHtmlOptions& options) {
+  std::string out;
+  auto to = std::back_inserter(out);
+  int heading = std::clamp(options.heading_level, 2, 5);
+  std::size_t left_out = 0;
+  for (std::size_t k = 0; k < diff.breakpoints.size(); ++k) {
+    const BreakpointDiff& breakpoint = diff.breakpoints[k];
+    if (options.only_differing && !breakpoint.differs()) {
+      ++left_out;
+      continue;
+    }
+    std::string summary = !breakpoint.differs()
+                              ? fmt::format("same ({})", plural(breakpoint.hits_a, "hit", "hits"))
+                          : breakpoint.hits_a == breakpoint.hits_b
+                              ? fmt::format("{} in both, different", plural(breakpoint.hits_a, "hit", "hits"))
+                              : fmt::format("hits {} \u2192 {}", breakpoint.hits_a, breakpoint.hits_b);
+    fmt::format_to(to,
+                   "<section class=\"breakpoint{}\" id=\"{}bp-{}\" data-breakpoint=\"{}\">\n<h{}>{} <span "
+                   "class=\"muted\">{}</span></h{}>\n<div class=\"sides\">\n",
+                   breakpoint.differs() ? " differs" : "", options.id_prefix, k,
+                   html_escape(breakpoint.breakpoint), heading, html_escape(breakpoint.breakpoint), summary,
+                   heading);
+    SideMarks marks_a;
+    SideMarks marks_b;
+    collect_marks(breakpoint, diff, marks_a, marks_b);
+    append_side(out, a, breakpoint.breakpoint, diff.label_a, marks_a, "A", heading + 1);
+    append_side(out, b, breakpoint.breakpoint, diff.label_b, marks_b, "B", heading + 1);
+    out += "</div>\n";
+    append_change_lines(out, breakpoint, diff);
+    out += "</section>\n";
+  }
+  if (left_out > 0) {
+    fmt::format_to(to, "<p class=\"muted same-breakpoints\">{} the same in both.</p>\n",
+                   left_out == 1 ? std::string("One more breakpoint is")
+                                 : fmt::format("{} more breakpoints are", left_out));
+  }
+  return out;
+}
+
 std::string trace_diff_html(const TraceDiff& diff, const trace::Trace& a, const trace::Trace& b) {
   bool same = diff.equivalent();
   std::string out = html_page_start(
@@ -148,11 +199,7 @@ std::string trace_diff_html(const TraceDiff& diff, const trace::Trace& a, const 
     fmt::format_to(to, "<p class=\"detail skipped\">A is scenario '{}', B is scenario '{}'</p>\n",
                    html_escape(diff.scenario_a), html_escape(diff.scenario_b));
   }
-  out +=
-      "<p class=\"legend\">Frames against the other side, as <code>kharness diff</code> names them:"
-      "<span class=\"key renamed\"></span>renamed (A=&gt;B)<span class=\"key removed\"></span>removed "
-      "(only in A)<span class=\"key added\"></span>added (only in B)<span class=\"key faded\"></span>syscall "
-      "entry frames</p>\n";
+  out += trace_diff_legend();
   out += "<nav class=\"toc\">";
   for (std::size_t k = 0; k < diff.breakpoints.size(); ++k) {
     fmt::format_to(to, "<a href=\"#bp-{}\">{}{}</a>", k, html_escape(diff.breakpoints[k].breakpoint),
@@ -161,28 +208,7 @@ std::string trace_diff_html(const TraceDiff& diff, const trace::Trace& a, const 
   out += "</nav>\n</header>\n";
   if (diff.breakpoints.empty())
     out += "<p class=\"muted\">Neither trace has a hit.</p>\n";
-
-  for (std::size_t k = 0; k < diff.breakpoints.size(); ++k) {
-    const BreakpointDiff& breakpoint = diff.breakpoints[k];
-    std::string summary = !breakpoint.differs()
-                              ? fmt::format("same ({})", plural(breakpoint.hits_a, "hit", "hits"))
-                          : breakpoint.hits_a == breakpoint.hits_b
-                              ? fmt::format("{} in both, different", plural(breakpoint.hits_a, "hit", "hits"))
-                              : fmt::format("hits {} \u2192 {}", breakpoint.hits_a, breakpoint.hits_b);
-    fmt::format_to(to,
-                   "<section class=\"breakpoint{}\" id=\"bp-{}\" data-breakpoint=\"{}\">\n<h2>{} <span "
-                   "class=\"muted\">{}</span></h2>\n<div class=\"sides\">\n",
-                   breakpoint.differs() ? " differs" : "", k, html_escape(breakpoint.breakpoint),
-                   html_escape(breakpoint.breakpoint), summary);
-    SideMarks marks_a;
-    SideMarks marks_b;
-    collect_marks(breakpoint, diff, marks_a, marks_b);
-    append_side(out, a, breakpoint.breakpoint, diff.label_a, marks_a, "A");
-    append_side(out, b, breakpoint.breakpoint, diff.label_b, marks_b, "B");
-    out += "</div>\n";
-    append_change_lines(out, breakpoint, diff);
-    out += "</section>\n";
-  }
+  out += trace_diff_sections(diff, a, b, TraceDiffHtmlOptions{});
   out += html_page_end();
   return out;
 }

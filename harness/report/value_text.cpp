@@ -1,8 +1,13 @@
 #include "report/value_text.h"
 
+#include <algorithm>
+#include <map>
 #include <optional>
+#include <vector>
 
 #include <fmt/format.h>
+
+#include "trace/mount_table.h"
 
 namespace kh::report {
 namespace {
@@ -47,6 +52,50 @@ std::optional<PointerText> parse_pointer(std::string_view value) {
     return pointer;
   }
   return std::nullopt;
+}
+
+// A path of a mount list as is, or as a quoted C string when it holds spaces, quotes or bytes
+// that are not printable ASCII.
+std::string mount_path_text(const std::string& path) {
+  bool plain = std::all_of(path.begin(), path.end(), [](char c) {
+    auto byte = static_cast<unsigned char>(c);
+    return byte > 0x20 && byte < 0x7f && c != '"' && c != '\\' && c != ',' && c != '>';
+  });
+  return plain ? path : quoted_c_string(trace::GdbString{path, false});
+}
+
+// What of a mount list survives a reboot and a kernel change: per mount, in the kernel's order,
+// its mount point, the mounted directory when not "/", its type, its device when not named
+// after the type, and its propagation, with peer groups numbered in order of appearance (the
+// kernel's own numbers and mount ids depend on what else mounted since boot).
+// "<mounts: / rootfs, /proc proc shared:1, /mount_dir_test[/myproc] rootfs master:1>".
+std::string comparable_mount_table(const trace::MountTable& table) {
+  std::map<int, int> groups;
+  auto group = [&groups](int kernel_group) {
+    return groups.try_emplace(kernel_group, static_cast<int>(groups.size()) + 1).first->second;
+  };
+  std::vector<std::string> mounts;
+  for (const trace::MountEntry& mount : table.mounts) {
+    std::string text = mount_path_text(mount.mount_point);
+    if (mount.root != "/") {
+      text += "[" + mount_path_text(mount.root) + "]";
+    }
+    text += " " + mount_path_text(mount.fs_type);
+    if (mount.device != mount.fs_type) {
+      text += " " + mount_path_text(mount.device);
+    }
+    if (mount.shared_group) {
+      text += fmt::format(" shared:{}", group(*mount.shared_group));
+    }
+    if (mount.master_group) {
+      text += fmt::format(" master:{}", group(*mount.master_group));
+    }
+    if (mount.unbindable) {
+      text += " unbindable";
+    }
+    mounts.push_back(std::move(text));
+  }
+  return fmt::format("<mounts: {}>", fmt::join(mounts, ", "));
 }
 
 }  // namespace
@@ -103,6 +152,11 @@ std::string display_capture(const trace::CapturedValue& capture) {
 std::string comparable_capture(const trace::CapturedValue& capture) {
   if (!capture.value) {
     return "<error>";
+  }
+  if (trace::is_mount_table_value(*capture.value)) {
+    if (auto table = trace::mount_table_from_value(*capture.value); table.ok()) {
+      return comparable_mount_table(*table);
+    }
   }
   if (auto string = trace::c_string(*capture.value)) {
     return quoted_c_string(*string);

@@ -22,9 +22,11 @@ std::string display_value(std::string_view gdb_value);
 // not evaluate it.
 std::string display_capture(const trace::CapturedValue& capture);
 
-// What of a capture must match for two runs to agree: the C string; the symbol of a pointer to
-// one (`<init_user_ns>`); for a bare address only whether it is NULL, because heap addresses
-// differ from boot to boot; `<error>` for any gdb error; else gdb's text.
+// What of a capture must match for two runs to agree: for a <capture-mounts> mount list the
+// mounts without their ids, the namespace's address or the kernel's peer-group numbers
+// (`<mounts: / rootfs, /proc proc, /mount_dir_test[/myproc] rootfs shared:1>`); the C string;
+// the symbol of a pointer to one (`<init_user_ns>`); for a bare address only whether it is NULL,
+// because heap addresses differ from boot to boot; `<error>` for any gdb error; else gdb's text.
 std::string comparable_capture(const trace::CapturedValue& capture);
 
 }  // namespace kh::report

@@ -1,10 +1,11 @@
 // `kharness matrix` end to end on Debian's 6.1 and 6.12 under TCG, through the kharness binary:
 // the table, the cell folders, JUnit against the CI schema, goldens, SKIP, a broken column,
-// plan -> run --out -> merge, and Ctrl-C.
+// plan -> run --out -> merge, the HTML page of a run and of a merge, and Ctrl-C.
 #include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -59,9 +60,10 @@ class MatrixVmTest : public ::testing::Test {
 TEST_F(MatrixVmTest, TwoScenariosOnTwoKernelsPassWithTableFilesAndValidJunit) {
   const auto out = dir() / "out";
   const auto junit = dir() / "junit.xml";
+  const auto html = dir() / "matrix.html";
   CommandOutput run = kharness(with({"matrix", kScenarios + "trace-mount.xml", kScenarios + "bind-mount.xml",
                                      "--accel", "tcg", "-j", "2", "--out", out.string(), "--junit", junit.string(),
-                                     "--json", (dir() / "matrix.json").string()},
+                                     "--json", (dir() / "matrix.json").string(), "--html", html.string()},
                                     kKernels));
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_NE(run.output.find("scenario"), std::string::npos) << run.output;
@@ -88,6 +90,33 @@ TEST_F(MatrixVmTest, TwoScenariosOnTwoKernelsPassWithTableFilesAndValidJunit) {
   const std::string xml = *read_file(junit);
   EXPECT_NE(xml.find("<testsuite name=\"trace-mount@6.1."), std::string::npos) << xml.substr(0, 2000);
   EXPECT_NE(xml.find("<testsuite name=\"bind-mount@6.12."), std::string::npos);
+
+  // The page: a link per cell to its section, read back from the cells' report.json, with the
+  // call trees and the mount lists (trace-mount's bind marked as added), and per scenario the
+  // step from 6.1 to 6.12.
+  auto page = read_file(html);
+  ASSERT_TRUE(page.ok()) << page.error().to_string();
+  EXPECT_NE(page->find("<span class=\"badge pass\">PASS</span> <span>kharness matrix</span>"), std::string::npos);
+  EXPECT_NE(page->find("data-cells=\"4\" data-passed=\"4\""), std::string::npos);
+  std::size_t pass_cells = 0;
+  for (std::size_t at = page->find("<td class=\"cell pass\" data-cell=\""); at != std::string::npos;
+       at = page->find("<td class=\"cell pass\" data-cell=\"", at + 1)) {
+    ++pass_cells;
+  }
+  EXPECT_EQ(pass_cells, 4u);
+  for (int n = 0; n < 4; ++n) {
+    EXPECT_NE(page->find(fmt::format("<a href=\"#cell-{}\"", n)), std::string::npos) << n;
+    EXPECT_NE(page->find(fmt::format("<section class=\"cell\" id=\"cell-{}\" data-cell=\"", n)), std::string::npos)
+        << n;
+    EXPECT_NE(page->find(fmt::format("<article class=\"run\" id=\"cell-{}-run\">", n)), std::string::npos) << n;
+  }
+  EXPECT_NE(page->find("data-breakpoint=\"attach_recursive_mnt\""), std::string::npos);
+  EXPECT_NE(page->find("<g class=\"mount added\" data-mount-point=\"/mount_dir_test\""), std::string::npos);
+  EXPECT_NE(page->find("<section class=\"scenario-changes\" id=\"changes-0\" data-scenario=\"trace-mount\">"),
+            std::string::npos);
+  EXPECT_NE(page->find("id=\"step-0-0\""), std::string::npos);
+  EXPECT_NE(page->find("id=\"step-1-0\""), std::string::npos);
+  EXPECT_EQ(page->find("src=\"http"), std::string::npos);
 }
 
 TEST_F(MatrixVmTest, GoldensAreWrittenThenCheckedAndAnEditedOneFailsNamingTheFrame) {
@@ -153,7 +182,8 @@ TEST_F(MatrixVmTest, PlanThenRunOutThenMergeGivesTheSameVerdictsAsAMatrixRun) {
     at = end == std::string::npos ? plan.output.size() : end + 1;
   }
   ASSERT_EQ(cells.size(), 4u) << plan.output;
-  std::vector<std::string> merge = {"matrix", "--merge"};
+  const auto merged_html = dir() / "merged.html";
+  std::vector<std::string> merge = {"matrix", "--html", merged_html.string(), "--merge"};
   for (const auto& cell : cells) {
     EXPECT_FALSE(cell["cache_key"].get<std::string>().empty());
     const auto cell_dir = dir() / "jobs" / cell["cell"].get<std::string>();
@@ -165,6 +195,14 @@ TEST_F(MatrixVmTest, PlanThenRunOutThenMergeGivesTheSameVerdictsAsAMatrixRun) {
   }
   CommandOutput merged = kharness(merge);
   EXPECT_EQ(merged.exit_code, 0) << merged.output;
+  // --merge writes the page too: the four cells, each linked from the table to its section.
+  auto page = read_file(merged_html);
+  ASSERT_TRUE(page.ok()) << page.error().to_string();
+  for (int n = 0; n < 4; ++n) {
+    EXPECT_NE(page->find(fmt::format("<a href=\"#cell-{}\"", n)), std::string::npos) << n;
+    EXPECT_NE(page->find(fmt::format("<section class=\"cell\" id=\"cell-{}\"", n)), std::string::npos) << n;
+  }
+  EXPECT_NE(page->find("data-scenario=\"propagation\""), std::string::npos);
   CommandOutput direct =
       kharness(with(with({"matrix"}, scenarios), with({"--accel", "tcg", "--out", (dir() / "direct").string()}, kKernels)));
   EXPECT_EQ(direct.exit_code, 0) << direct.output;

@@ -84,9 +84,13 @@ TEST(HtmlReportVm, TraceMountMarksTheBindMountAsAdded) {
   bool bind_seen = false;
   for (const trace::Hit& hit : report->trace.hits) {
     for (const trace::CapturedValue& capture : hit.captures) {
-      if (capture.name != "mounts")
+      if (capture.expr != "$kh_mount_table()")
         continue;
       ++lists;
+      // The scenario names each <capture-mounts>.
+      EXPECT_TRUE(capture.name == "parent_mounts" || capture.name == "child_mounts" ||
+                  capture.name == "mounts_at_exit")
+          << hit.breakpoint << ": " << capture.name;
       ASSERT_TRUE(capture.value.has_value()) << hit.breakpoint << ": " << capture.error;
       auto table = trace::mount_table_from_value(*capture.value);
       ASSERT_TRUE(table.ok()) << table.error().to_string() << "\n" << *capture.value;
@@ -97,6 +101,9 @@ TEST(HtmlReportVm, TraceMountMarksTheBindMountAsAdded) {
   }
   EXPECT_GE(lists, 4U);  // copy_mnt_ns, attach_recursive_mnt twice, exit_task_namespaces
   EXPECT_TRUE(bind_seen);
+  // The terminal report prints the `as` name, a mount list in one line.
+  EXPECT_NE(run->output.find("child_mounts = <"), std::string::npos) << run->output;
+  EXPECT_EQ(run->output.find("$kh_mount_table()"), std::string::npos) << run->output;
 
   auto html = read_file(html_path);
   ASSERT_TRUE(html.ok()) << html.error().to_string();

@@ -43,6 +43,33 @@ TEST(ValueText, ShowsCStringsAndComparesWhatSurvivesAReboot) {
   }
 }
 
+// Mount lists of the same guest on two boots (6.1.192 and 6.12.117 here): other ids, another
+// namespace address, other peer-group numbers; the same mounts compare equal, a new one does not.
+TEST(ValueText, MountListsCompareByTheirMountsNotTheirIdsOrAddresses) {
+  auto mounts = [](const std::string& lines) {
+    return captured("\"kh-mount-table mnt_ns=0xffff88800042b458\\n" + lines + "\"");
+  };
+  trace::CapturedValue on_61 = mounts(
+      "13 13 / / rootfs rootfs private\\n14 13 /dev / devtmpfs devtmpfs private\\n"
+      "15 13 /proc / proc proc shared:3\\n16 15 /proc/a\\\\040b /x proc proc master:3\\n");
+  trace::CapturedValue on_612 = mounts(
+      "14 14 / / rootfs rootfs private\\n15 14 /dev / devtmpfs devtmpfs private\\n"
+      "16 14 /proc / proc proc shared:7\\n17 16 /proc/a\\\\040b /x proc proc master:7\\n");
+  on_612.value->replace(on_612.value->find("42b458"), 6, "413e00");
+  EXPECT_EQ(comparable_capture(on_61),
+            "<mounts: / rootfs, /dev devtmpfs, /proc proc shared:1, \"/proc/a b\"[/x] proc master:1>");
+  EXPECT_EQ(comparable_capture(on_61), comparable_capture(on_612));
+  trace::CapturedValue with_bind = mounts(
+      "13 13 / / rootfs rootfs private\\n14 13 /dev / devtmpfs devtmpfs private\\n"
+      "15 13 /proc / proc proc shared:3\\n16 15 /proc/a\\\\040b /x proc proc master:3\\n"
+      "18 13 /mount_dir_test /myproc rootfs rootfs private\\n");
+  EXPECT_NE(comparable_capture(on_61), comparable_capture(with_bind));
+  EXPECT_TRUE(comparable_capture(with_bind).ends_with(", /mount_dir_test[/myproc] rootfs>"));
+  // A list that does not parse is compared as the text it is.
+  trace::CapturedValue broken = captured("\"kh-mount-table mnt_ns=0x1\\nnot a line\\n\"");
+  EXPECT_EQ(comparable_capture(broken), "\"kh-mount-table mnt_ns=0x1\\nnot a line\\n\"");
+}
+
 TEST(ValueText, QuotesControlBytesAsCEscapes) {
   EXPECT_EQ(quoted_c_string(trace::GdbString{std::string("a\"b\\c\n\x01", 7), false}),
             "\"a\\\"b\\\\c\\n\\001\"");
