@@ -107,6 +107,9 @@ class TraceRun {
       return {};
     }
     report_.accel = std::string(vm::to_string(run_.accel));
+    for (const trace::BreakpointSpec& breakpoint : run_.resolved.breakpoints) {
+      report_.breakpoints.push_back(breakpoint.name);
+    }
     deadline_started_ = Clock::now();
     deadline_ = Deadline::in(run_.timeout);
     KH_TRY(start_gdb());
