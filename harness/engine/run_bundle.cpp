@@ -29,9 +29,9 @@ constexpr std::string_view kKernelHelperDir = "scripts";  // vmlinux-gdb.py impo
 constexpr std::string_view kKharnessHelpers = "kharness.py";
 
 // What a bundle consists of: an earlier bundle's entries are replaced, nothing else is touched.
-constexpr std::string_view kEntries[] = {kBundleScriptName, kBundleGdbScriptName, kBundleQemuCommandName,
-                                         kVmlinux,          kBzImage,             kInitramfs,
-                                         kKernelHelpers,    kKernelHelperDir,     kKharnessHelpers};
+constexpr std::string_view kEntries[] = {
+    kBundleScriptName, kBundleGdbScriptName, kBundleQemuCommandName, kVmlinux,        kBzImage,
+    kInitramfs,        kKernelHelpers,       kKernelHelperDir,       kKharnessHelpers};
 
 Error io_failure(std::string_view what, const std::filesystem::path& path, const std::error_code& ec) {
   return make_error(ErrorKind::Io, "cannot {} {}: {}", what, path.string(), ec.message());
@@ -82,7 +82,8 @@ Status check_bundle_dir(const std::filesystem::path& dir, std::string_view optio
   }
   std::filesystem::create_directories(dir, ec);
   if (ec) {
-    return make_error(ErrorKind::Config, "{} {}: cannot make this folder: {}", option, dir.string(), ec.message());
+    return make_error(ErrorKind::Config, "{} {}: cannot make this folder: {}", option, dir.string(),
+                      ec.message());
   }
   if (::access(dir.c_str(), W_OK | X_OK) != 0) {
     return make_error(ErrorKind::Config, "{} {}: cannot write in it: {}", option, dir.string(),
@@ -90,7 +91,8 @@ Status check_bundle_dir(const std::filesystem::path& dir, std::string_view optio
   }
   const bool empty = std::filesystem::is_empty(dir, ec);
   if (ec) {
-    return make_error(ErrorKind::Config, "{} {}: cannot read this folder: {}", option, dir.string(), ec.message());
+    return make_error(ErrorKind::Config, "{} {}: cannot read this folder: {}", option, dir.string(),
+                      ec.message());
   }
   if (!empty && !std::filesystem::exists(dir / std::string(kBundleScriptName), ec)) {
     return make_error(ErrorKind::Config,
@@ -161,8 +163,8 @@ std::string bundle_gdb_script(const PreparedRun& run, bool kernel_helpers, bool 
       "#   cd BUNDLE && gdb -nx -iex 'set auto-load python-scripts off' \\\n"
       "#       -iex 'set $kh_socket = \"/path/to/gdb.sock\"' -x {}\n"
       "# ({} starts qemu and gdb this way.)\n",
-      run.resolved.name, run.resolved.file, run.kernel.release, vm::to_string(run.accel), kBundleGdbScriptName,
-      kBundleScriptName);
+      run.resolved.name, run.resolved.file, run.kernel.release, vm::to_string(run.accel),
+      kBundleGdbScriptName, kBundleScriptName);
   script += "set pagination off\nset confirm off\n";
   script += fmt::format("file {}\n", kVmlinux);
   if (kernel_helpers) {
@@ -186,8 +188,8 @@ std::string bundle_reproduce_script(const PreparedRun& run, std::string_view qem
       "#   ./{} --batch    (or KH_BATCH=1) print the first hit's backtrace and quit\n"
       "#   KH_QEMU=..., KH_GDB=...   other qemu and gdb binaries\n"
       "# qemu and the temp folder go away on every exit. Written by kharness {}.\n",
-      run.resolved.name, run.resolved.file, run.kernel.release, vm::to_string(run.accel), kBundleGdbScriptName,
-      kBundleScriptName, kBundleScriptName, kh::version());
+      run.resolved.name, run.resolved.file, run.kernel.release, vm::to_string(run.accel),
+      kBundleGdbScriptName, kBundleScriptName, kBundleScriptName, kh::version());
   script += fmt::format("qemu=${{KH_QEMU:-{}}}\n", image::shell_quote(run.vm.qemu.string()));
   script += R"SH(gdb=${KH_GDB:-gdb}
 set -eu
@@ -301,8 +303,8 @@ Status write_run_bundle(const PreparedRun& run, const std::filesystem::path& dir
   }
   KH_TRY(write_file_atomically(dir / std::string(kBundleGdbScriptName),
                                bundle_gdb_script(run, kernel_helpers, !kharness_helpers.empty())));
-  KH_TRY(write_file_atomically(dir / std::string(kBundleScriptName), bundle_reproduce_script(run, qemu_command),
-                               0755));
+  KH_TRY(write_file_atomically(dir / std::string(kBundleScriptName),
+                               bundle_reproduce_script(run, qemu_command), 0755));
 
   std::string commands;
   if (used_qemu_argv.empty()) {
@@ -312,9 +314,10 @@ Status write_run_bundle(const PreparedRun& run, const std::filesystem::path& dir
                             restored ? ", restoring a snapshot that the bundle does not hold" : "");
     commands += shell_line(used_qemu_argv) + "\n";
   }
-  commands += fmt::format("# What {} runs: the same VM from power-on, with this folder's files ($here)\n"
-                          "# and a private folder ($run_dir):\n",
-                          kBundleScriptName);
+  commands += fmt::format(
+      "# What {} runs: the same VM from power-on, with this folder's files ($here)\n"
+      "# and a private folder ($run_dir):\n",
+      kBundleScriptName);
   commands += qemu_command + "\n";
   KH_TRY(write_file_atomically(dir / std::string(kBundleQemuCommandName), commands));
   return {};

@@ -29,13 +29,17 @@ std::set<pid_t> child_pids() {
   DIR* tasks = ::opendir("/proc/self/task");
   while (tasks != nullptr) {
     dirent* task = ::readdir(tasks);
-    if (task == nullptr) break;
-    if (task->d_name[0] == '.') continue;
+    if (task == nullptr)
+      break;
+    if (task->d_name[0] == '.')
+      continue;
     std::ifstream children(std::string("/proc/self/task/") + task->d_name + "/children");
     pid_t pid;
-    while (children >> pid) pids.insert(pid);
+    while (children >> pid)
+      pids.insert(pid);
   }
-  if (tasks != nullptr) ::closedir(tasks);
+  if (tasks != nullptr)
+    ::closedir(tasks);
   return pids;
 }
 
@@ -48,13 +52,16 @@ std::vector<std::string> backtrace_functions(const std::string& output) {
     end = end == std::string::npos ? output.size() : end;
     std::string line = output.substr(at, end - at);
     at = end + 1;
-    if (line.size() < 2 || line[0] != '#' || !std::isdigit(static_cast<unsigned char>(line[1]))) continue;
+    if (line.size() < 2 || line[0] != '#' || !std::isdigit(static_cast<unsigned char>(line[1])))
+      continue;
     std::size_t name = line.find_first_of(' ');
     name = line.find_first_not_of(' ', name);
-    if (name == std::string::npos) continue;
+    if (name == std::string::npos)
+      continue;
     if (line.compare(name, 2, "0x") == 0) {
       const std::size_t in = line.find(" in ", name);
-      if (in == std::string::npos) continue;
+      if (in == std::string::npos)
+        continue;
       name = in + 4;
     }
     functions.push_back(line.substr(name, line.find(' ', name) - name));
@@ -69,8 +76,8 @@ TEST(BundleVm, TheReproducerStopsAtTheRunsFirstHitAndLeavesNothing) {
   const auto json_path = dir.path() / "run.json";
 
   ChildSpec run;
-  run.argv = {kKharness, "run", "--accel", "tcg", "--kernel-package", "linux-source-6.1", kScenario,
-              "--bundle", bundle.string(), "--json", json_path.string()};
+  run.argv = {kKharness, "run",      "--accel",       "tcg",    "--kernel-package", "linux-source-6.1",
+              kScenario, "--bundle", bundle.string(), "--json", json_path.string()};
   run.env = {{"NO_COLOR", "1"}};
   auto ran = run_command(run, Deadline::in(std::chrono::seconds(600)));
   ASSERT_TRUE(ran.ok()) << ran.error().to_string();
@@ -81,7 +88,8 @@ TEST(BundleVm, TheReproducerStopsAtTheRunsFirstHitAndLeavesNothing) {
   const nlohmann::json& first = report["trace"]["hits"][0];
   std::vector<std::string> expected;
   for (const auto& frame : first["frames"]) {
-    if (expected.size() == kTopFrames) break;
+    if (expected.size() == kTopFrames)
+      break;
     expected.push_back(frame["func"].get<std::string>());
   }
 
@@ -101,7 +109,8 @@ TEST(BundleVm, TheReproducerStopsAtTheRunsFirstHitAndLeavesNothing) {
   EXPECT_NE(reproduced->output.find("Breakpoint 1, " + expected.front() + " ("), std::string::npos)
       << reproduced->output;
   std::vector<std::string> seen = backtrace_functions(reproduced->output);
-  if (seen.size() > kTopFrames) seen.resize(kTopFrames);
+  if (seen.size() > kTopFrames)
+    seen.resize(kTopFrames);
   EXPECT_EQ(seen, expected) << reproduced->output;
 
   EXPECT_TRUE(std::filesystem::is_empty(tmp)) << "reproduce.sh left its temp folder";

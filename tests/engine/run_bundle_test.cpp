@@ -62,7 +62,8 @@ std::vector<std::string> sh_words(const std::string& words) {
   ChildSpec spec;
   spec.argv = {"/bin/sh", "-c",
                "here=\"/odd dir/it's\"; run_dir=/tmp/kh-repro-x; qemu=qemu-system-x86_64; "
-               "for w in " + words + "; do printf '%s\\n' \"$w\"; done"};
+               "for w in " +
+                   words + "; do printf '%s\\n' \"$w\"; done"};
   auto output = run_command(spec, Deadline::in(std::chrono::seconds(10)));
   EXPECT_TRUE(output.ok());
   EXPECT_EQ(output->exit_code, 0) << output->output;
@@ -79,10 +80,11 @@ std::vector<std::string> sh_words(const std::string& words) {
 TEST(BundleShellWord, ReadsBackAsTheSameWordWithTheFoldersFilledIn) {
   const std::string words = bundle_shell_word("@KH_BUNDLE@/bzImage") + " " +
                             bundle_shell_word("file:@KH_RUN_DIR@/serial.log") + " " +
-                            bundle_shell_word("it's \"quoted\" $HOME `x` \\") + " " + bundle_shell_word("") + " " +
-                            bundle_shell_word("@KH_QEMU@");
-  EXPECT_EQ(sh_words(words), (std::vector<std::string>{"/odd dir/it's/bzImage", "file:/tmp/kh-repro-x/serial.log",
-                                                       "it's \"quoted\" $HOME `x` \\", "", "qemu-system-x86_64"}));
+                            bundle_shell_word("it's \"quoted\" $HOME `x` \\") + " " + bundle_shell_word("") +
+                            " " + bundle_shell_word("@KH_QEMU@");
+  EXPECT_EQ(sh_words(words),
+            (std::vector<std::string>{"/odd dir/it's/bzImage", "file:/tmp/kh-repro-x/serial.log",
+                                      "it's \"quoted\" $HOME `x` \\", "", "qemu-system-x86_64"}));
 }
 
 TEST(BundleQemuCommand, BootsFromPowerOnWhateverTheSnapshotAdded) {
@@ -96,12 +98,28 @@ TEST(BundleQemuCommand, BootsFromPowerOnWhateverTheSnapshotAdded) {
   auto command = bundle_qemu_command(spec);
   ASSERT_TRUE(command.ok()) << command.error().to_string();
   const std::vector<std::string> words = sh_words(*command);
-  const std::vector<std::string> expected = {"qemu-system-x86_64", "-nographic", "-monitor", "none", "-serial",
-                                             "file:/tmp/kh-repro-x/serial.log", "-no-reboot", "-accel", "tcg",
-                                             "-m", "256", "-smp", "1", "-kernel", "/odd dir/it's/bzImage",
-                                             "-initrd", "/odd dir/it's/initramfs.cpio.gz", "-append",
-                                             "console=ttyS0 nokaslr panic=-1 oops=panic quiet kh.debug=1", "-S",
-                                             "-gdb", "unix:/tmp/kh-repro-x/gdb.sock,server,nowait"};
+  const std::vector<std::string> expected = {"qemu-system-x86_64",
+                                             "-nographic",
+                                             "-monitor",
+                                             "none",
+                                             "-serial",
+                                             "file:/tmp/kh-repro-x/serial.log",
+                                             "-no-reboot",
+                                             "-accel",
+                                             "tcg",
+                                             "-m",
+                                             "256",
+                                             "-smp",
+                                             "1",
+                                             "-kernel",
+                                             "/odd dir/it's/bzImage",
+                                             "-initrd",
+                                             "/odd dir/it's/initramfs.cpio.gz",
+                                             "-append",
+                                             "console=ttyS0 nokaslr panic=-1 oops=panic quiet kh.debug=1",
+                                             "-S",
+                                             "-gdb",
+                                             "unix:/tmp/kh-repro-x/gdb.sock,server,nowait"};
   EXPECT_EQ(words, expected);
 }
 
@@ -110,12 +128,14 @@ TEST(RunBundle, HoldsLinksScriptsAndRelativePathsOnly) {
   const std::filesystem::path cache = dir.path() / "ca che's";
   const PreparedRun run = prepared(cache);
   const std::filesystem::path bundle = dir.path() / "my \"bundle\" 1";
-  const std::vector<std::string> used = {"qemu-system-x86_64", "-kernel", (cache / "kernel" / "bzImage").string(),
-                                         "-append", "console=ttyS0 it's"};
+  const std::vector<std::string> used = {"qemu-system-x86_64", "-kernel",
+                                         (cache / "kernel" / "bzImage").string(), "-append",
+                                         "console=ttyS0 it's"};
   Status written = write_run_bundle(run, bundle, used, /*restored=*/true);
   ASSERT_TRUE(written.ok()) << written.error().to_string();
 
-  struct stat original {}, linked {};
+  struct stat original {
+  }, linked{};
   ASSERT_EQ(::stat(run.kernel.vmlinux.c_str(), &original), 0);
   ASSERT_EQ(::stat((bundle / "vmlinux").c_str(), &linked), 0);
   EXPECT_EQ(original.st_ino, linked.st_ino) << "same file system: a hard link, not a copy";
