@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "cli/kernel_options.h"
 #include "common/file_io.h"
+#include "engine/run_bundle.h"
 #include "engine/trace_engine.h"
 #include "matrix/matrix.h"
 #include "report/html_report.h"
@@ -37,6 +38,7 @@ struct RunArguments {
   std::string gdb_log;
   std::string gdb = "gdb";
   std::string out_dir;
+  std::string bundle_dir;
   std::string golden_file;
   std::string prefer_kernel;
   bool verbose = false;
@@ -46,7 +48,8 @@ struct RunArguments {
 // Bad output paths are bad input: found before anything is built or booted.
 Status check_outputs(const RunArguments& args) {
   for (const auto& [path, option] : {std::pair{&args.json_file, "--json"}, std::pair{&args.out_dir, "--out"},
-                                      std::pair{&args.golden_file, "--golden"}}) {
+                                      std::pair{&args.golden_file, "--golden"},
+                                      std::pair{&args.bundle_dir, "--bundle"}}) {
     if (!path->empty() && args.scenarios.size() != 1) {
       return make_error(ErrorKind::Config, "{} is about the trace of one scenario; run one at a time "
                                            "(--junit takes several)", option);
@@ -59,6 +62,9 @@ Status check_outputs(const RunArguments& args) {
       return make_error(ErrorKind::Config, "--out {}: cannot make this folder", args.out_dir);
     }
     KH_TRY(check_output_path(std::filesystem::path(args.out_dir) / "cell.json", "--out"));
+  }
+  if (!args.bundle_dir.empty()) {
+    KH_TRY(engine::check_bundle_dir(args.bundle_dir, "--bundle"));
   }
   const std::pair<const std::string*, std::string_view> outputs[] = {
       {&args.json_file, "--json"}, {&args.junit_file, "--junit"}, {&args.gdb_log, "--gdb-log"}};
@@ -99,6 +105,7 @@ int run_scenarios(const RunArguments& args) {
   options.gdb_path = args.gdb;
   options.progress = args.verbose;
   options.no_snapshot = args.no_snapshot;
+  options.bundle = args.bundle_dir;
 
   const report::TerminalStyle style = report::terminal_style_for(
       stdout, args.verbose ? report::Verbosity::Verbose : report::Verbosity::Normal);
@@ -194,6 +201,10 @@ void add_run_command(CLI::App& app, int& exit_code) {
   run->add_option("--gdb", args->gdb, "The gdb to run (with Python; default: gdb from PATH)")->option_text("PROGRAM");
   run->add_option("--out", args->out_dir,
                   "Write the results as one matrix cell (report.json, serial.log, cell.json) into DIR");
+  run->add_option("--bundle", args->bundle_dir,
+                  "Write a reproducer into DIR: kernel, initramfs, qemu command, breakpoints.gdb and "
+                  "reproduce.sh, which boots the same VM and opens gdb at the same breakpoints without kharness")
+      ->option_text("DIR");
   run->add_option("--golden", args->golden_file, "Compare the trace with this golden (see kharness matrix --golden)");
   run->add_option("--prefer-kernel", args->prefer_kernel,
                   "Without a kernel option: use a cached X.Y build, else download X.Y, else the default kernel");

@@ -35,19 +35,25 @@ class IgnoreSigint {
 
 }  // namespace
 
+std::string breakpoint_commands(const PreparedRun& run) {
+  std::string commands;
+  if (run.accel == vm::Accel::Kvm) {
+    // Software breakpoints written before the kernel set up its page tables would be lost.
+    commands += "thbreak start_kernel\ncontinue\n";
+  }
+  for (const auto& planned : run.plan) {
+    commands += planned.cli_command + "\n";
+  }
+  return commands;
+}
+
 std::string lab_shell_script(const PreparedRun& run, const std::filesystem::path& socket) {
   std::string script = "set pagination off\nset confirm off\n";
   for (const auto& command : gdb_setup_commands(run.kernel)) {
     script += command + "\n";
   }
   script += fmt::format("target remote {}\n", socket.string());
-  if (run.accel == vm::Accel::Kvm) {
-    // Software breakpoints written before the kernel set up its page tables would be lost.
-    script += "thbreak start_kernel\ncontinue\n";
-  }
-  for (const auto& planned : run.plan) {
-    script += planned.cli_command + "\n";
-  }
+  script += breakpoint_commands(run);
   script += fmt::format(
       "echo \\n kharness lab shell: {} on Linux {}\\n"
       " The guest '{}' runs; gdb stops at the scenario's breakpoints (only in the guest's tasks\\n"

@@ -17,6 +17,12 @@ namespace kh::engine {
 // the kernel, and Process when qemu or gdb cannot start.
 Result<int> run_lab_shell(const RunOptions& options);
 
+// The gdb CLI commands that set a run's breakpoints once gdb is attached to the stopped VM: under
+// KVM a temporary hardware breakpoint at start_kernel and a continue first, then each planned
+// breakpoint's PlannedBreakpoint::cli_command, one per line. Shared by the lab shell and the
+// reproducer bundle (run_bundle.h).
+std::string breakpoint_commands(const PreparedRun& run);
+
 // The gdb command file of the shell for `run`: helpers, the target at `socket`, under KVM a
 // temporary hardware breakpoint at start_kernel first, the plan's breakpoints (each the
 // PlannedBreakpoint::cli_command of the engine's plan), a banner, continue.

@@ -36,6 +36,9 @@ struct RunOptions {
   bool progress = false;                 // one line per phase on stderr
   // Boot from power-on even when a snapshot could be restored (engine/snapshot_store.h).
   bool no_snapshot = false;
+  // Write the run's reproducer here once it ends (engine/run_bundle.h); none when empty. The
+  // caller checks the folder first (check_bundle_dir), before anything boots.
+  std::filesystem::path bundle;
   // One-line notices for people (the preferred kernel could not be had, ...); none when empty.
   std::function<void(std::string_view)> notice;
 };

@@ -14,6 +14,7 @@
 #include "engine/gdb_setup.h"
 #include "engine/guest_protocol.h"
 #include "engine/hit_loop.h"
+#include "engine/run_bundle.h"
 #include "engine/run_outcome.h"
 #include "engine/snapshot_store.h"
 #include "mi/mi_session.h"
@@ -81,6 +82,9 @@ class TraceRun {
       fail(std::move(status).error());
     }
     finish();
+    if (prepared_ && !options_.bundle.empty() && report_.verdict != Verdict::Interrupted && !interrupted()) {
+      write_bundle();
+    }
     if (interrupted() && report_.verdict != Verdict::Interrupted) {
       // A signal during teardown still ends the run as interrupted.
       report_.verdict = Verdict::Interrupted;
@@ -107,6 +111,10 @@ class TraceRun {
       return {};
     }
     report_.accel = std::string(vm::to_string(run_.accel));
+    prepared_ = true;
+    for (const trace::BreakpointSpec& breakpoint : run_.resolved.breakpoints) {
+      report_.breakpoints.push_back(breakpoint.name);
+    }
     deadline_started_ = Clock::now();
     deadline_ = Deadline::in(run_.timeout);
     KH_TRY(start_gdb());
@@ -195,6 +203,7 @@ class TraceRun {
     if (!vm_) {
       KH_ASSIGN_OR_RETURN(vm::QemuVm vm, vm::QemuVm::start(run_.vm));
       vm_.emplace(std::move(vm));
+      note_qemu_command(run_.vm);
     }
     auto connected =
         gdb_->command(fmt::format("-target-select remote {}", vm_->gdb_socket().string()), command_deadline());
@@ -252,6 +261,7 @@ class TraceRun {
       return snapshot_unusable(std::move(started).error());
     }
     vm_.emplace(std::move(*started));
+    note_qemu_command(spec);
     if (Status loaded = wait_for_restore(*vm_, command_deadline()); !loaded.ok()) {
       vm_->terminate();
       vm_.reset();
@@ -263,6 +273,28 @@ class TraceRun {
     restored_ = true;
     mark_phase("restore");
     return {};
+  }
+
+  // The exact argv vm_ was started with, for the bundle's qemu-command.txt: the same function
+  // QemuVm::start used, on the same spec and private folder.
+  void note_qemu_command(const vm::VmSpec& spec) {
+    auto argv = vm::qemu_argv(spec, vm_->run_dir());
+    qemu_command_ = argv.ok() ? std::move(*argv) : std::vector<std::string>();
+  }
+
+  // The reproducer (engine/run_bundle.h). A bundle that cannot be written is said in the report;
+  // a PASS becomes INFRA (an output was asked for and is missing), other verdicts stay.
+  void write_bundle() {
+    Status written = write_run_bundle(run_, options_.bundle, qemu_command_, restored_);
+    if (written.ok()) {
+      return;
+    }
+    const std::string why = written.error().to_string();
+    report_.evidence.push_back("the bundle could not be written: " + why);
+    if (report_.verdict == Verdict::Pass) {
+      report_.verdict = Verdict::Infra;
+      report_.detail = "the run passed, but its bundle could not be written: " + why;
+    }
   }
 
   // Ctrl-C ends the run; any other snapshot error is a notice, and the run boots instead.
@@ -517,6 +549,8 @@ class TraceRun {
   Clock::time_point deadline_started_ = Clock::now();
   Clock::time_point vm_started_ = Clock::now();
   bool restored_ = false;  // vm_ came from a snapshot: no boot, and it waits for the go line
+  bool prepared_ = false;  // run_ holds a prepared run that applies to the kernel
+  std::vector<std::string> qemu_command_;  // the argv of the last qemu started, empty before
   Deadline deadline_ = Deadline::never();
   PreparedRun run_;
   GuestProtocol protocol_;

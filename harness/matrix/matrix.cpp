@@ -28,6 +28,8 @@ constexpr const char* kReportFile = "report.json";
 constexpr const char* kSerialFile = "serial.log";
 constexpr const char* kOutputFile = "output.log";
 constexpr const char* kMatrixFile = "matrix.json";
+// Every cell run writes its reproducer here; the matrix removes it once the cell passed.
+constexpr const char* kBundleDir = "bundle";
 
 // A name that is safe as one folder name: letters, digits and "._-@+" kept, the rest '_'.
 std::string folder_name(std::string_view text) {
@@ -483,7 +485,8 @@ Result<MatrixResult> run_matrix(const MatrixOptions& options) {
       std::filesystem::create_directories(dir, ec);
       ChildSpec spec;
       spec.argv = {options.kharness.string(), "run", cell->scenario_file.string(), "--accel",
-                   std::string(vm::to_string(options.accel)), "--out", dir.string()};
+                   std::string(vm::to_string(options.accel)), "--out", dir.string(),
+                   "--bundle", (dir / kBundleDir).string()};
       for (const auto& arg : cell->column.run_arguments()) {
         spec.argv.push_back(arg);
       }
@@ -524,6 +527,10 @@ Result<MatrixResult> run_matrix(const MatrixOptions& options) {
     KH_TRY(golden_for_cell(cell, options.golden_dir, options.update_golden));
     if (cell.report && !options.golden_dir.empty()) {
       KH_TRY(write_cell_files(cell.dir, *cell.report, cell.kernel, cell.golden));
+    }
+    // Only a failing cell keeps its reproducer; the verdict is final once the golden was checked.
+    if (!cell.dir.empty() && (cell.verdict == Verdict::Pass || cell.verdict == Verdict::Skipped)) {
+      std::filesystem::remove_all(cell.dir / kBundleDir, ec);
     }
   }
   order(result);

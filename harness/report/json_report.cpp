@@ -64,6 +64,7 @@ trace::RunReport report_from_json(const json& object) {
   read_field(object, "wall_seconds", report.wall_seconds);
   read_field(object, "kernel_key", report.kernel_key);
   read_field(object, "kernel_source", report.kernel_source);
+  read_field(object, "breakpoints", report.breakpoints);
   read_field(object, "trace", report.trace);
   read_field(object, "results", report.results);
   if (auto phases = object.find("phases"); phases != object.end() && !phases->is_null()) {
@@ -133,6 +134,7 @@ json run_report_json(const trace::RunReport& report) {
       {"kernel_source", report.kernel_source},
       {"total_seconds", total},
       {"results", report.results},
+      {"breakpoints", report.breakpoints},
       {"trace", report.trace},
       {"guest", std::move(guest)},
       {"evidence", report.evidence},

@@ -59,8 +59,9 @@ std::string plural(std::size_t count, std::string_view one, std::string_view man
   return fmt::format("{} {}", count, count == 1 ? one : many);
 }
 
-// The breakpoints in the order of the scenario file (the order of their results), then those
-// that only have hits, in hit order.
+// The breakpoints in the order of the scenario file (the run's list, else the order of their
+// results), then those that only have hits, in hit order. The run's list is what names a
+// breakpoint that has neither hits nor expectations.
 std::vector<std::string> breakpoint_order(const trace::RunReport& report) {
   std::vector<std::string> names;
   auto add = [&names](const std::string& name) {
@@ -68,6 +69,9 @@ std::vector<std::string> breakpoint_order(const trace::RunReport& report) {
       names.push_back(name);
     }
   };
+  for (const std::string& name : report.breakpoints) {
+    add(name);
+  }
   for (const ExpectationResult& result : report.results) {
     add(result.breakpoint);
   }

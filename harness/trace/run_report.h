@@ -28,6 +28,9 @@ struct RunReport {
   std::string kernel_key;     // the kernel cache entry the run booted
   std::string kernel_source;  // where that kernel came from, for people
   std::string accel;
+  // The resolved scenario's breakpoint names in file order, so that the reports can name a
+  // breakpoint that was never hit and has no expectations; empty when the run never got that far.
+  std::vector<std::string> breakpoints;
   Trace trace;
   std::vector<ExpectationResult> results;
   std::vector<PhaseTime> phases;

@@ -45,11 +45,20 @@ TEST(CliSmoke, BadCommandLinesAreErrorsWithExitCodeTwo) {
       {{"run"}, "scenario"},
       {{"run", "/no/such/scenario.xml"}, "/no/such/scenario.xml"},
       {{"run", "--accel", "warp", KH_SOURCE_DIR "/scenarios/trace-mount.xml"}, "warp"},
+      // A bundle folder that cannot be one is refused before anything is built or booted.
+      {{"run", "--bundle", KH_SOURCE_DIR "/README.md", KH_SOURCE_DIR "/scenarios/trace-mount.xml"},
+       "is a file"},
+      {{"run", "--bundle", KH_SOURCE_DIR "/scenarios", KH_SOURCE_DIR "/scenarios/trace-mount.xml"},
+       "no reproduce.sh"},
+      {{"run", "--bundle", "/tmp/kh-never-made", KH_SOURCE_DIR "/scenarios/trace-mount.xml",
+        KH_SOURCE_DIR "/scenarios/trace-mount.xml"},
+       "--bundle is about the trace of one scenario"},
   };
   for (const Case& c : cases) {
     CommandOutput out = kharness(c.args);
     EXPECT_EQ(out.exit_code, 2) << ::testing::PrintToString(c.args) << "\n" << out.output;
-    EXPECT_NE(out.output.find(c.says), std::string::npos) << ::testing::PrintToString(c.args) << "\n" << out.output;
+    EXPECT_NE(out.output.find(c.says), std::string::npos) << ::testing::PrintToString(c.args) << "\n"
+                                                          << out.output;
   }
 }
 
@@ -66,8 +75,9 @@ TEST(CliSmoke, AMalformedScenarioIsAnErrorWithFileAndLine) {
 }
 
 TEST(CliSmoke, MatrixKernelOptionsTakeOneValueEachSoScenariosMayFollow) {
-  CommandOutput out = kharness({"matrix", "--plan", "--kernel-package", "linux-source-6.1", "--kernel-package",
-                                "linux-source-6.12", KH_SOURCE_DIR "/scenarios/trace-mount.xml"});
+  CommandOutput out =
+      kharness({"matrix", "--plan", "--kernel-package", "linux-source-6.1", "--kernel-package",
+                "linux-source-6.12", KH_SOURCE_DIR "/scenarios/trace-mount.xml"});
   EXPECT_EQ(out.exit_code, 0) << out.output;
   EXPECT_NE(out.output.find("\"cell\":\"trace-mount@linux-source-6.1\""), std::string::npos) << out.output;
   EXPECT_NE(out.output.find("\"cell\":\"trace-mount@linux-source-6.12\""), std::string::npos) << out.output;

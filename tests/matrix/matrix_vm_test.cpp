@@ -148,6 +148,24 @@ TEST_F(MatrixVmTest, GoldensAreWrittenThenCheckedAndAnEditedOneFailsNamingTheFra
   EXPECT_NE(differs.output.find("trace differs from golden"), std::string::npos) << differs.output;
   EXPECT_NE(differs.output.find("do_loopback_renamed"), std::string::npos) << differs.output;
 
+  // Only the failing cell keeps its reproducer; the golden check, not the cell's own run, made it
+  // fail, so the bundle is kept or removed by the matrix once the verdict is final.
+  auto bundles_in = [](const std::filesystem::path& out) {
+    std::vector<std::filesystem::path> bundles;
+    for (const auto& cell : std::filesystem::directory_iterator(out)) {
+      if (std::filesystem::exists(cell.path() / "bundle")) {
+        bundles.push_back(cell.path() / "bundle");
+      }
+    }
+    return bundles;
+  };
+  EXPECT_TRUE(bundles_in(dir() / "a").empty());
+  const std::vector<std::filesystem::path> kept = bundles_in(dir() / "c");
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_TRUE(std::filesystem::is_regular_file(kept[0] / "reproduce.sh"));
+  EXPECT_TRUE(std::filesystem::is_regular_file(kept[0] / "breakpoints.gdb"));
+  EXPECT_TRUE(std::filesystem::is_regular_file(kept[0] / "vmlinux"));
+
   // The same golden through `run --golden`.
   CommandOutput single = kharness({"run", kScenarios + "trace-mount.xml", "--accel", "tcg", "--golden",
                                    written[0].string()});

@@ -75,6 +75,22 @@ TEST(JsonReport, RoundTripsEveryVerdict) {
   }
 }
 
+// The scenario's breakpoint names go through the file; a report written before they were kept
+// reads back with none.
+TEST(JsonReport, KeepsTheScenariosBreakpointNames) {
+  trace::RunReport report = testing::passing_report_419();
+  report.breakpoints = {"copy_mnt_ns", "never hit"};
+  json written = run_report_json(report);
+  EXPECT_EQ(written["breakpoints"], json::array({"copy_mnt_ns", "never hit"}));
+  auto read = run_report_from_json(written);
+  ASSERT_TRUE(read.ok()) << read.error().to_string();
+  EXPECT_EQ(read->breakpoints, report.breakpoints);
+  written.erase("breakpoints");
+  auto older = run_report_from_json(written);
+  ASSERT_TRUE(older.ok()) << older.error().to_string();
+  EXPECT_TRUE(older->breakpoints.empty());
+}
+
 TEST(JsonReport, HoldsTheFullTraceAndTheFacts) {
   json report = run_report_json(testing::passing_report_419());
   EXPECT_EQ(report["format"], kJsonReportFormat);

@@ -184,6 +184,18 @@ TEST(TerminalReport, BreakpointWithoutHitsIsNamed) {
             std::string::npos);
 }
 
+// A breakpoint with no expectations that was never hit has no result to name it: the run's list
+// of breakpoints still shows it, in the scenario's order.
+TEST(TerminalReport, UnhitBreakpointWithoutExpectationsIsNamed) {
+  trace::RunReport report = failing_report_419();
+  report.breakpoints = {"copy_mnt_ns", "do_umount", "attach_recursive_mnt", "mnt_set_mountpoint"};
+  const std::string text = format_run_report(report, kPlain);
+  const std::size_t unhit = text.find("\ndo_umount: no counted hits\n");
+  ASSERT_NE(unhit, std::string::npos) << text;
+  EXPECT_LT(text.find("\ncopy_mnt_ns: 1 hit\n"), unhit);
+  EXPECT_GT(text.find("\nattach_recursive_mnt: 1 hit\n"), unhit);
+}
+
 struct ChainCase {
   std::vector<std::string> functions;
   Verbosity verbosity;
