@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <string>
 
 #include "common/deadline.h"
 #include "common/temp_dir.h"
@@ -40,25 +43,46 @@ TEST(RunOutcome, EveryErrorKindHasItsVerdictAndExitCode) {
 }
 
 // Each ctest test runs in a process of its own, so the interrupt flag set here stays here.
-TEST(RunOutcome, ASignalBeforeTheRunEndsMakesItInterruptedWhateverElseFailed) {
+// Runs in a child process (a death test): the signal leaves kharness's "interrupted" state set for
+// good, which would turn every later test in this binary into an interrupted one. 0 when all holds,
+// else 1 with the reason on stderr; its temp folder is gone when it returns.
+int signal_before_the_run_ends() {
+  auto fail = [](const std::string& why) {
+    std::fprintf(stderr, "%s\n", why.c_str());
+    return 1;
+  };
   install_interrupt_handlers();
   auto dir = TempDir::create("kh-outcome-test-");
-  ASSERT_TRUE(dir.ok());
+  if (!dir.ok()) {
+    return fail(dir.error().to_string());
+  }
   const auto scenario = dir->path() / "broken.xml";
   std::ofstream(scenario) << "<scenario name=\"x\"><guest program=\"nope\"/>\n";  // not well-formed
   RunOptions options;
   options.scenario = scenario;
 
   trace::RunReport before = run_scenario(options);
-  EXPECT_EQ(before.verdict, Verdict::Error);
-
+  if (before.verdict != Verdict::Error) {
+    return fail("before the signal: not ERROR: " + before.detail);
+  }
   ::raise(SIGTERM);
-  ASSERT_TRUE(interrupted());
+  if (!interrupted()) {
+    return fail("SIGTERM did not set the interrupted state");
+  }
   trace::RunReport after = run_scenario(options);
-  EXPECT_EQ(after.verdict, Verdict::Interrupted) << after.detail;
-  EXPECT_NE(after.detail.find("signal 15"), std::string::npos) << after.detail;
-  EXPECT_EQ(exit_code_for(after.verdict), 130);
-  EXPECT_GT(after.wall_seconds, 0);
+  if (after.verdict != Verdict::Interrupted || after.detail.find("signal 15") == std::string::npos) {
+    return fail("after the signal: " + after.detail);
+  }
+  if (exit_code_for(after.verdict) != 130 || !(after.wall_seconds > 0)) {
+    return fail("exit code or wall time");
+  }
+  return 0;
+}
+
+TEST(RunOutcome, ASignalBeforeTheRunEndsMakesItInterruptedWhateverElseFailed) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(std::exit(signal_before_the_run_ends()), ::testing::ExitedWithCode(0), "");
+  EXPECT_FALSE(interrupted());  // this process never saw the signal
 }
 
 }  // namespace
