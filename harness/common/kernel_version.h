@@ -26,8 +26,8 @@ struct KernelVersion {
     return a.major == b.major && a.minor == b.minor && a.patch == b.patch;
   }
   friend std::strong_ordering operator<=>(const KernelVersion& a, const KernelVersion& b) {
-    if (auto c = a.major <=> b.major; c != 0) return c;
-    if (auto c = a.minor <=> b.minor; c != 0) return c;
+    if (auto c = a.major <=> b.major; std::is_neq(c)) return c;
+    if (auto c = a.minor <=> b.minor; std::is_neq(c)) return c;
     return a.patch <=> b.patch;
   }
 };
