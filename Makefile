@@ -15,7 +15,7 @@ CMAKE_FLAGS ?=
 CTEST_FLAGS ?=
 
 .PHONY: all deps deps-build deps-trace deps-test deps-extra configure build build-kharness test test-unit \
-        test-vm test-sanitize fuzz bench trace-mount matrix format clean
+        test-vm test-sanitize fuzz lint bench trace-mount matrix format clean
 
 all: build
 
@@ -48,6 +48,7 @@ build-kharness: deps-build configure
 
 # Everything: all tests (unit and VM), the unit tests again under ASan+UBSan, a short fuzz run.
 test: deps-test deps-extra build
+	$(MAKE) --no-print-directory lint
 	cd $(BUILD_DIR) && ctest --output-on-failure $(CTEST_FLAGS)
 	$(MAKE) --no-print-directory test-sanitize
 	$(MAKE) --no-print-directory fuzz
@@ -68,6 +69,17 @@ test-sanitize: deps-test
 FUZZ_SECONDS ?= 30
 fuzz: deps-test
 	tests/fuzz/run-fuzz.sh $(FUZZ_SECONDS)
+
+# clang-tidy (.clang-tidy, warnings are errors) in parallel over the sources of
+# $(BUILD_DIR)/compile_commands.json that match LINT_FILES (a regex on their paths). The goal is the
+# whole tree, LINT_FILES='$(CURDIR)/(harness|tests|bench)/'; for now LINT_FILES lists the files
+# that are clean (the rest of the tree still reports findings to fix or justify). Measured here
+# on 2 shared, busy cores: these 4 files 37 s CPU, 65 s wall (-j 2); one file of the rest 5-15 s
+# of CPU (parsing fmt, pugixml, gtest headers dominates), so the whole tree (~150 files) would take
+# some 20-40 min of CPU without clang-analyzer-*.
+LINT_FILES ?= $(CURDIR)/harness/(common/strings|trace/(xml_walker|version_names|scenario_resolve))\.cpp$$
+lint: deps-test configure
+	run-clang-tidy -p $(BUILD_DIR) -j $(JOBS) -quiet '$(LINT_FILES)'
 
 # Figures only on stdout: everything cmake and make say goes to stderr.
 bench:

@@ -7,6 +7,7 @@
 #include "cli/cli_support.h"
 #include "cli/commands.h"
 #include "common/paths.h"
+#include "common/task_comm.h"
 #include "image/initramfs.h"
 #include "image/shell_words.h"
 
@@ -50,7 +51,7 @@ Result<void> run_initramfs(const InitramfsOptions& options) {
   spec.busybox = options.busybox;
   KH_TRY(image::build_initramfs(spec));
   fmt::print("{}: guest {} (task name {}), {} argument(s)\n", spec.output.string(), spec.guest,
-             image::guest_comm(spec.guest), spec.args.size());
+             task_comm(spec.guest), spec.args.size());
   return {};
 }
 

@@ -30,6 +30,6 @@ Result<void> check_output_path(const std::filesystem::path& path, std::string_vi
 // syncs and removes it. Fails with ErrorKind::Io whose message ends with the system's reason
 // ("No space left on device", "Read-only file system", "Permission denied", ...). Tools such as
 // tar report a full disk only as a short write; this names the cause.
-Result<void> probe_writable(const std::filesystem::path& dir, std::size_t bytes = 64 * 1024);
+Result<void> probe_writable(const std::filesystem::path& dir, std::size_t bytes = std::size_t{64} * 1024);
 
 }  // namespace kh

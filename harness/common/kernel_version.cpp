@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "common/strings.h"
+
 namespace kh {
 namespace {
 
@@ -20,12 +22,6 @@ bool take_number(std::string_view& text, int& out) {
   }
   text.remove_prefix(static_cast<std::size_t>(ptr - begin));
   return true;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
 }
 
 }  // namespace

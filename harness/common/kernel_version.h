@@ -26,8 +26,8 @@ struct KernelVersion {
     return a.major == b.major && a.minor == b.minor && a.patch == b.patch;
   }
   friend std::strong_ordering operator<=>(const KernelVersion& a, const KernelVersion& b) {
-    if (auto c = a.major <=> b.major; c != 0) return c;
-    if (auto c = a.minor <=> b.minor; c != 0) return c;
+    if (auto c = a.major <=> b.major; std::is_neq(c)) return c;
+    if (auto c = a.minor <=> b.minor; std::is_neq(c)) return c;
     return a.patch <=> b.patch;
   }
 };
@@ -36,16 +36,22 @@ struct KernelVersion {
 // "=6.1" meaning any 6.1.x: a bare or "=" version with two parts matches every patch level).
 class KernelVersionRange {
  public:
-  static Result<KernelVersionRange> parse(std::string_view text);
-  bool contains(const KernelVersion& version) const;
-  const std::string& text() const { return text_; }
-
- private:
+  // How a bound compares: "<", "<=", ">", ">=", "=X.Y.Z" (exactly that release) and "X.Y" or
+  // "=X.Y" (every X.Y.z).
   enum class Op { Less, LessEqual, Greater, GreaterEqual, Equal, EqualMinor };
+  // One comparison of the range; `version` has patch 0 for an EqualMinor bound.
   struct Bound {
     Op op;
     KernelVersion version;
   };
+
+  static Result<KernelVersionRange> parse(std::string_view text);
+  bool contains(const KernelVersion& version) const;
+  const std::string& text() const { return text_; }
+  // The comparisons, in the order written; a version is in the range when it meets all of them.
+  const std::vector<Bound>& bounds() const { return bounds_; }
+
+ private:
   std::vector<Bound> bounds_;
   std::string text_;
 };

@@ -142,12 +142,15 @@ using Status = Result<void>;
   } while (false)
 
 // Evaluates a Result expression, returns its error on failure, else moves its value into `lhs`.
+// `lhs` is often a declaration ("std::string text"), which parentheses would break.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define KH_ASSIGN_OR_RETURN(lhs, expr)                 \
   auto KH_CONCAT_(kh_result_, __LINE__) = (expr);      \
   if (!KH_CONCAT_(kh_result_, __LINE__).ok()) {        \
     return std::move(KH_CONCAT_(kh_result_, __LINE__)).error(); \
   }                                                    \
   lhs = std::move(KH_CONCAT_(kh_result_, __LINE__)).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 #define KH_CONCAT_INNER_(a, b) a##b
 #define KH_CONCAT_(a, b) KH_CONCAT_INNER_(a, b)

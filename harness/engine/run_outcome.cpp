@@ -1,5 +1,7 @@
 #include "engine/run_outcome.h"
 
+#include <algorithm>
+
 namespace kh::engine {
 
 using trace::Verdict;
@@ -46,5 +48,20 @@ int exit_code_for(Verdict verdict) {
 }
 
 int exit_code_for(const Error& error) { return exit_code_for(verdict_for(error.kind)); }
+
+std::vector<std::string> run_evidence(const Error& error, std::span<const std::string> gdb_output) {
+  std::vector<std::string> evidence = error.details;
+  if (verdict_for(error.kind) != Verdict::Infra) {
+    return evidence;
+  }
+  const std::size_t own = evidence.size();
+  for (const std::string& line : gdb_output) {
+    if (std::find(evidence.begin(), evidence.begin() + static_cast<std::ptrdiff_t>(own), line) ==
+        evidence.begin() + static_cast<std::ptrdiff_t>(own)) {
+      evidence.push_back(line);
+    }
+  }
+  return evidence;
+}
 
 }  // namespace kh::engine

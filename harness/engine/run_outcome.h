@@ -2,6 +2,10 @@
 // engine, every subcommand and the matrix alike.
 #pragma once
 
+#include <span>
+#include <string>
+#include <vector>
+
 #include "common/result.h"
 #include "trace/trace_model.h"
 
@@ -26,5 +30,10 @@ int exit_code_for(trace::Verdict verdict);
 
 // The exit status for an error: exit_code_for(verdict_for(error.kind)).
 int exit_code_for(const Error& error);
+
+// The evidence of a run that `error` ended: its details, then each line gdb printed outside MI
+// (mi::MiSession::non_mi_output(): a crash message, a Python traceback) that the details do not
+// already hold, for INFRA verdicts only (a TIMEOUT or an ERROR says what it needs itself).
+std::vector<std::string> run_evidence(const Error& error, std::span<const std::string> gdb_output);
 
 }  // namespace kh::engine

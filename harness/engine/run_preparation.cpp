@@ -6,6 +6,7 @@
 #include "engine/guest_image.h"
 #include "kernel/kernel_builder.h"
 #include "kernel/kernel_choice.h"
+#include "trace/scenario_resolve.h"
 
 namespace kh::engine {
 namespace {

@@ -464,6 +464,7 @@ class TraceRun {
       report_.phase = std::string(phase);
       Error infra = make_error(ErrorKind::Process, "gdb exited unexpectedly in phase {}", phase);
       infra.details.push_back(error.to_string());
+      infra.details.insert(infra.details.end(), error.details.begin(), error.details.end());
       vm_->terminate();
       return infra;
     }
@@ -475,12 +476,14 @@ class TraceRun {
       report_.phase = std::string(phase);
       Error infra = make_error(ErrorKind::Process, "kernel panic in phase {}: {}", phase, *panic);
       infra.details.push_back(error.to_string());
+      infra.details.insert(infra.details.end(), error.details.begin(), error.details.end());
       return infra;
     }
     if (!vm_->running() && protocol_.phase() != GuestPhase::Poweroff) {
       report_.phase = std::string(phase);
       Error infra = make_error(ErrorKind::Process, "{} in phase {}", vm_->describe_exit(), phase);
       infra.details.push_back(error.to_string());
+      infra.details.insert(infra.details.end(), error.details.begin(), error.details.end());
       return infra;
     }
     return error;
@@ -505,15 +508,8 @@ class TraceRun {
   void fail(Error error) {
     report_.verdict = verdict_for(error.kind);
     report_.detail = error.kind == ErrorKind::Interrupted ? interrupted_detail() : error.to_string();
-    report_.evidence = error.details;
-    if (report_.verdict == Verdict::Infra && gdb_) {
-      // gdb's lines that were not MI (a crash message, a Python traceback) are the evidence too.
-      for (const Error& line : gdb_->take_parse_errors()) {
-        for (const auto& detail : line.details) {
-          report_.evidence.push_back("gdb: " + detail);
-        }
-      }
-    }
+    // gdb's lines that were not MI (a crash message, a Python traceback) are the evidence too.
+    report_.evidence = run_evidence(error, gdb_ ? gdb_->non_mi_output() : std::vector<std::string>());
   }
 
   // Reads the guest's own output and releases gdb and qemu; runs on every path.

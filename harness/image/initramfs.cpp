@@ -129,12 +129,6 @@ Result<void> check_guest_name(std::string_view guest) {
   return {};
 }
 
-std::string guest_comm(std::string_view guest) {
-  std::size_t slash = guest.rfind('/');
-  std::string_view name = slash == std::string_view::npos ? guest : guest.substr(slash + 1);
-  return std::string(name.substr(0, kMaxCommLength));
-}
-
 std::vector<std::string> list_guest_programs(const std::filesystem::path& dir) {
   std::vector<std::string> names;
   std::error_code ec;

@@ -26,8 +26,6 @@ inline constexpr std::string_view kInitFailedMarker = "KH-INIT-FAILED";
 inline constexpr std::string_view kResultPrefix = "KH-RESULT";
 inline constexpr std::string_view kFailPrefix = "KH-FAIL";
 
-// The kernel keeps TASK_COMM_LEN-1 characters of a program's file name as its task name.
-inline constexpr std::size_t kMaxCommLength = 15;
 // Where the guest program sits in the image (its task name is its file name).
 inline constexpr std::string_view kGuestDirInImage = "/guest";
 
@@ -77,10 +75,6 @@ Result<void> build_initramfs(const InitramfsSpec& spec);
 // The guest programs available in `dir` (default kh::guest_programs_dir()): its ELF executables,
 // sorted by name. Empty when the directory does not exist.
 std::vector<std::string> list_guest_programs(const std::filesystem::path& dir = {});
-
-// The name the kernel gives the guest's task (task_struct.comm: the file name, at most 15
-// characters); the trace engine filters breakpoints on it.
-std::string guest_comm(std::string_view guest);
 
 // Succeeds for a usable guest program name: a plain file name of letters, digits and "._+-" (any
 // length: the guest's tasks are told apart by kGuestPersonalityFlag, not by their name). Fails

@@ -7,19 +7,13 @@
 #include <system_error>
 #include <unordered_map>
 
+#include "common/file_io.h"
+#include "common/strings.h"
+
 namespace kh::kernel {
 namespace {
 
 constexpr std::string_view kVersionsHeader = "# kharness-versions:";
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-    text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 bool is_symbol_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
@@ -61,13 +55,13 @@ std::string shown_line(std::string_view line) {
 }
 
 Result<std::string> read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return make_error(ErrorKind::Config, "cannot read config fragment {}", path.string());
+  auto text = read_file(path);
+  if (!text) {
+    Error error = make_error(ErrorKind::Config, "cannot read config fragment {}", path.string());
+    error.details.push_back(text.error().message);
+    return error;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return std::move(text).value();
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "common/child_process.h"
 #include "common/deadline.h"
+#include "common/strings.h"
 
 namespace kh::kernel {
 namespace {
@@ -32,13 +33,6 @@ Result<CommandOutput> run_git(const std::filesystem::path& dir, const std::vecto
   return output;
 }
 
-std::string trim(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\r')) {
-    text.pop_back();
-  }
-  return text;
-}
-
 bool is_full_hash(std::string_view text) {
   return text.size() == 40 && text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
@@ -59,7 +53,7 @@ Result<GitTree> GitTree::open(const std::filesystem::path& path) {
   if (output.exit_code != 0) {
     return make_error(ErrorKind::Config, "{} is not a git tree: {}", path.string(), first_line(output.output));
   }
-  return GitTree(std::filesystem::path(trim(output.output)));
+  return GitTree(std::filesystem::path(trim_end(output.output)));
 }
 
 Result<std::string> GitTree::git(const std::vector<std::string>& args) const {
@@ -75,7 +69,7 @@ Result<std::string> GitTree::resolve(std::string_view rev) const {
   KH_ASSIGN_OR_RETURN(CommandOutput output,
                       run_git(path_, {"rev-parse", "--verify", "--quiet", "--end-of-options",
                                       std::string(rev) + "^{commit}"}));
-  std::string hash = trim(output.output);
+  std::string hash(trim_end(output.output));
   if (output.exit_code != 0 || !is_full_hash(hash)) {
     return make_error(ErrorKind::Config, "unknown revision '{}' in {}", rev, path_.string());
   }
@@ -123,7 +117,7 @@ Result<CommitInfo> GitTree::commit_info(const std::string& rev) const {
   }
   info.hash = text.substr(0, first);
   info.author_date = text.substr(first + 1, second - first - 1);
-  info.subject = trim(text.substr(second + 1));
+  info.subject = trim_end(std::string_view(text).substr(second + 1));
   return info;
 }
 
@@ -143,8 +137,8 @@ Result<PrivateWorktree> PrivateWorktree::ensure(const GitTree& tree, const std::
     auto common = run_git(dir, {"rev-parse", "--path-format=absolute", "--git-common-dir"});
     auto expected = tree.git({"rev-parse", "--path-format=absolute", "--git-common-dir"});
     if (common.ok() && common->exit_code == 0 && expected.ok() &&
-        std::filesystem::weakly_canonical(trim(common->output), ec) ==
-            std::filesystem::weakly_canonical(trim(*expected), ec)) {
+        std::filesystem::weakly_canonical(trim_end(common->output), ec) ==
+            std::filesystem::weakly_canonical(trim_end(*expected), ec)) {
       return PrivateWorktree(dir);
     }
   }
@@ -168,7 +162,7 @@ Status PrivateWorktree::checkout(const std::string& hash) const {
   // holds the bisection's lock), so the lock is stale and the forced checkout below repairs the rest.
   if (auto git_dir = tree->git({"rev-parse", "--absolute-git-dir"}); git_dir.ok()) {
     std::error_code ec;
-    std::filesystem::remove(std::filesystem::path(trim(*git_dir)) / "index.lock", ec);
+    std::filesystem::remove(std::filesystem::path(trim_end(*git_dir)) / "index.lock", ec);
   }
   KH_TRY(tree->git({"checkout", "--quiet", "--force", "--detach", hash}));
   KH_TRY(tree->git({"clean", "--quiet", "-d", "--force", "-x"}));

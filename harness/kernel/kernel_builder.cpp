@@ -40,13 +40,13 @@ ChildSpec make_command(const BuildInputs& inputs, std::vector<std::string> targe
 }
 
 Result<std::vector<ConfigEntry>> read_config(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) {
-    return make_error(ErrorKind::Build, "the build wrote no {}", path.string());
+  auto text = read_file(path);
+  if (!text) {
+    Error error = make_error(ErrorKind::Build, "the build wrote no {}", path.string());
+    error.details.push_back(text.error().message);
+    return error;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_config_text(text.str(), ".config");
+  return parse_config_text(*text, ".config");
 }
 
 Status verify_final_config(const BuildInputs& inputs, BuildLog& log) {

@@ -14,6 +14,7 @@
 
 #include "common/child_process.h"
 #include "common/file_io.h"
+#include "common/strings.h"
 #include "common/temp_dir.h"
 #include "kernel/file_lock.h"
 #include "kernel/kernel_download.h"
@@ -33,26 +34,6 @@ constexpr std::array<std::string_view, 6> kDiskFaults = {
     "No space left on device", "Disk quota exceeded", "Read-only file system",
     "Input/output error",      "Permission denied",   "Operation not permitted",
 };
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-    text.remove_prefix(1);
-  while (!text.empty() &&
-         (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' || text.back() == '\n')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
-std::optional<std::string> read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return std::nullopt;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // The sha256 of a tarball, remembered in the cache by path, size and mtime: hashing Debian's
 // 130 MiB tarball takes about half a second, a cache hit must not.

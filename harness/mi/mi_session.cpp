@@ -28,8 +28,8 @@ constexpr std::size_t kMaxLineBytes = 16 * 1024 * 1024;
 constexpr std::size_t kMaxQueuedAsync = 10'000;
 constexpr std::size_t kMaxQueuedStreamBytes = 8 * 1024 * 1024;
 constexpr std::size_t kMaxQueuedParseErrors = 1'000;
-constexpr std::size_t kStderrTailBytes = 16 * 1024;
-constexpr std::size_t kStderrTailLines = 20;
+// gdb's last lines that were not MI (stderr, or stdout that did not parse), kept as evidence.
+constexpr std::size_t kNonMiLinesKept = 40;
 constexpr std::size_t kQuotedLineBytes = 300;
 // gdb exits within milliseconds once its stdout hung up; it is killed if it lingers.
 constexpr std::chrono::milliseconds kExitGrace{500};
@@ -106,8 +106,10 @@ struct MiSession::State {
   std::string unsent;
   std::vector<char> read_buffer = std::vector<char>(kReadBufferBytes);
   std::string partial_line;
-  std::string stderr_tail;
+  std::string partial_stderr_line;
   bool stderr_open = true;
+  std::deque<std::string> non_mi_lines;
+  std::size_t non_mi_lines_dropped = 0;
 
   bool saw_prompt = false;
   std::deque<AsyncRecord> async_records;
@@ -129,31 +131,33 @@ struct MiSession::State {
   std::optional<Error> gone;
   bool closed = false;
 
+  double seconds_since_start() const { return std::chrono::duration<double>(Clock::now() - started).count(); }
+
   void log(std::string_view prefix, std::string_view text) {
     if (!transcript) {
       return;
     }
-    const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-    fmt::print(transcript.get(), "{:10.6f} {} {}\n", seconds, prefix, text);
+    fmt::print(transcript.get(), "{:10.6f} {} {}\n", seconds_since_start(), prefix, text);
   }
 
-  std::vector<std::string> stderr_lines() const {
+  // Keeps one line gdb printed outside MI ("stderr", or "stdout" that did not parse) for the
+  // evidence, with its time; only the last kNonMiLinesKept are kept.
+  void keep_non_mi_line(std::string_view stream, std::string_view line) {
+    if (non_mi_lines.size() >= kNonMiLinesKept) {
+      non_mi_lines.pop_front();
+      ++non_mi_lines_dropped;
+    }
+    non_mi_lines.push_back(
+        fmt::format("gdb {} at {:.3f} s: {}", stream, seconds_since_start(), quote_line(line)));
+  }
+
+  std::vector<std::string> non_mi_output() const {
     std::vector<std::string> lines;
-    std::string_view rest = stderr_tail;
-    while (!rest.empty()) {
-      std::size_t newline = rest.find('\n');
-      std::string_view line = rest.substr(0, newline);
-      if (!line.empty()) {
-        lines.emplace_back(line);
-      }
-      rest = newline == std::string_view::npos ? std::string_view() : rest.substr(newline + 1);
+    if (non_mi_lines_dropped > 0) {
+      lines.push_back(
+          fmt::format("({} earlier lines gdb printed outside GDB/MI are not kept)", non_mi_lines_dropped));
     }
-    if (lines.size() > kStderrTailLines) {
-      lines.erase(lines.begin(), lines.end() - static_cast<std::ptrdiff_t>(kStderrTailLines));
-    }
-    for (std::string& line : lines) {
-      line.insert(0, "gdb stderr: ");
-    }
+    lines.insert(lines.end(), non_mi_lines.begin(), non_mi_lines.end());
     return lines;
   }
 
@@ -195,12 +199,14 @@ struct MiSession::State {
     if (line.empty()) {
       return;
     }
-    log("<", line);
     kh::Result<Record> record = parse_line(line);
     if (record) {
+      log("<", line);
       handle_record(std::move(record).value());
       return;
     }
+    log("?", line);
+    keep_non_mi_line("stdout (not MI)", line);
     if (parse_errors.size() >= kMaxQueuedParseErrors) {
       ++parse_errors_dropped;
       return;
@@ -211,28 +217,45 @@ struct MiSession::State {
     parse_errors.push_back(std::move(error));
   }
 
-  // Splits gdb's output into lines; an unfinished line waits for the next chunk.
-  void handle_output(std::string_view chunk) {
+  void handle_stderr_line(std::string_view line) {
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
+    if (line.empty()) {
+      return;
+    }
+    log("!", line);
+    keep_non_mi_line("stderr", line);
+  }
+
+  // Splits a chunk of gdb's output into lines for `handle`; an unfinished line waits in
+  // `partial` for the next chunk.
+  template <typename Handle>
+  static void split_lines(std::string_view chunk, std::string& partial, Handle handle) {
     std::size_t start = 0;
     for (;;) {
       std::size_t newline = chunk.find('\n', start);
       if (newline == std::string_view::npos) {
-        partial_line.append(chunk.substr(start));
+        partial.append(chunk.substr(start));
         break;
       }
-      if (partial_line.empty()) {
-        handle_line(chunk.substr(start, newline - start));
+      if (partial.empty()) {
+        handle(chunk.substr(start, newline - start));
       } else {
-        partial_line.append(chunk.substr(start, newline - start));
-        handle_line(partial_line);
-        partial_line.clear();
+        partial.append(chunk.substr(start, newline - start));
+        handle(std::string_view(partial));
+        partial.clear();
       }
       start = newline + 1;
     }
-    if (partial_line.size() > kMaxLineBytes) {
-      handle_line(partial_line);
-      partial_line.clear();
+    if (partial.size() > kMaxLineBytes) {
+      handle(std::string_view(partial));
+      partial.clear();
     }
+  }
+
+  void handle_output(std::string_view chunk) {
+    split_lines(chunk, partial_line, [this](std::string_view line) { handle_line(line); });
   }
 
   // Reads what gdb's stdout holds now. False when it hung up.
@@ -256,12 +279,8 @@ struct MiSession::State {
     for (;;) {
       ssize_t n = ::read(child.stderr_fd(), read_buffer.data(), read_buffer.size());
       if (n > 0) {
-        std::string_view text(read_buffer.data(), static_cast<std::size_t>(n));
-        log("!", text);
-        stderr_tail.append(text);
-        if (stderr_tail.size() > kStderrTailBytes) {
-          stderr_tail.erase(0, stderr_tail.size() - kStderrTailBytes);
-        }
+        split_lines(std::string_view(read_buffer.data(), static_cast<std::size_t>(n)), partial_stderr_line,
+                    [this](std::string_view line) { handle_stderr_line(line); });
       } else if (n < 0 && errno == EINTR) {
         continue;
       } else {
@@ -287,11 +306,16 @@ struct MiSession::State {
     if (stderr_open) {
       read_stderr();
     }
+    if (!partial_stderr_line.empty()) {
+      std::string last = std::move(partial_stderr_line);
+      partial_stderr_line.clear();
+      handle_stderr_line(last);
+    }
     if (!child.wait(Deadline::in(kExitGrace))) {
       child.terminate(std::chrono::milliseconds(0));
     }
     Error error = make_error(ErrorKind::Eof, "gdb is gone: {}", child.describe());
-    error.details = stderr_lines();
+    error.details = non_mi_output();
     gone = std::move(error);
   }
 
@@ -419,7 +443,7 @@ struct MiSession::State {
   Error describe_failure(Error error, std::string_view awaited) const {
     if (error.kind == ErrorKind::Timeout) {
       Error timeout = make_error(ErrorKind::Timeout, "timed out waiting for {} from gdb", awaited);
-      timeout.details = stderr_lines();
+      timeout.details = non_mi_output();
       return timeout;
     }
     if (error.kind != ErrorKind::Eof) {
@@ -528,7 +552,7 @@ kh::Result<MiSession> MiSession::start(const Options& options) {
   for (std::size_t i = 0; i < std::size(kSettings); ++i) {
     if (answers[i].result_class == ResultClass::Error) {
       Error error = make_error(ErrorKind::Gdb, "starting gdb: '{}' failed: {}", kSettings[i], answers[i].error_message());
-      error.details = s.stderr_lines();
+      error.details = s.non_mi_output();
       return error;
     }
   }
@@ -642,6 +666,10 @@ std::string MiSession::take_stream_text() {
   state_->stream_records.clear();
   state_->stream_bytes = 0;
   return text;
+}
+
+std::vector<std::string> MiSession::non_mi_output() const {
+  return state_->non_mi_output();
 }
 
 std::vector<Error> MiSession::take_parse_errors() {

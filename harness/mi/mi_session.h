@@ -39,8 +39,9 @@ class MiSession {
     std::chrono::milliseconds command_timeout{10'000};
     // How long gdb may take to print its first prompt (reading a vmlinux's symbols takes seconds).
     std::chrono::milliseconds startup_timeout{60'000};
-    // When set, this file is rewritten with every line sent ("> "), received ("< ") and gdb's
-    // stderr ("! "), each prefixed with seconds since start, for debugging.
+    // When set, this file is rewritten with every line sent ("> "), received ("< "), received but
+    // not GDB/MI ("? ") and printed on gdb's stderr ("! "), each line prefixed with seconds since
+    // start, for debugging.
     std::filesystem::path transcript;
   };
 
@@ -98,6 +99,12 @@ class MiSession {
   // Removes and returns one ErrorKind::Parse error per line of gdb output that was not valid MI
   // (the line is in the error's details). Such lines never end the session.
   std::vector<Error> take_parse_errors();
+  // The last lines gdb printed outside GDB/MI (every stderr line, and stdout lines that did not
+  // parse), oldest first, each as "gdb stderr at 1.234 s: TEXT" (or "gdb stdout (not MI) at ..."),
+  // with a first line counting older ones no longer kept. The evidence when gdb dies or
+  // misbehaves: an Eof, a Timeout and a refused start-up setting carry them as their details.
+  // Not taken: every call returns them all. Cannot fail.
+  std::vector<std::string> non_mi_output() const;
 
   // Asks gdb to exit (`-gdb-exit`), waits until the deadline, then kills its process group.
   // gdb is gone afterwards whatever happens; fails (with the reason) only when it had to be killed.

@@ -1,9 +1,6 @@
 #include "report/json_report.h"
 
-#include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include <fmt/format.h>
@@ -16,25 +13,12 @@ namespace {
 
 using nlohmann::json;
 
-Result<std::string> read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return make_error(ErrorKind::Io, "{}: cannot open: {}", path.string(), std::strerror(errno));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    return make_error(ErrorKind::Io, "{}: cannot read: {}", path.string(), std::strerror(errno));
-  }
-  return text.str();
-}
-
 Result<json> read_json_file(const std::filesystem::path& path) {
   std::error_code error;
   if (std::filesystem::is_directory(path, error)) {
     return make_error(ErrorKind::Io, "{}: is a directory, not a JSON file", path.string());
   }
-  KH_ASSIGN_OR_RETURN(std::string text, read_text(path));
+  KH_ASSIGN_OR_RETURN(std::string text, read_file(path));
   try {
     return json::parse(text);
   } catch (const json::exception& e) {

@@ -4,21 +4,13 @@
 #include <charconv>
 #include <optional>
 
+#include "common/strings.h"
+
 namespace kh::trace {
 namespace {
 
 // `matches` looks at this many bytes of a value at most (gdb prints 200 characters by default).
 constexpr std::size_t kMaxRegexSubject = 4096;
-
-// The line of a "file:line" location, 0 when there is none.
-int line_of_location(std::string_view location) {
-  std::size_t colon = location.rfind(':');
-  int line = 0;
-  if (colon != std::string_view::npos) {
-    std::from_chars(location.data() + colon + 1, location.data() + location.size(), line);
-  }
-  return line;
-}
 
 // The 64-bit pattern of a number, as the kernel stores it (-1 is all ones).
 std::uint64_t two_complement(const GdbNumber& number) {
@@ -32,13 +24,6 @@ struct CheckOutcome {
   std::string actual;
   bool gdb_error = false;  // the value could not be read because gdb failed to evaluate it
 };
-
-std::string_view trim(std::string_view text) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-  while (!text.empty() && space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && space(text.back())) text.remove_suffix(1);
-  return text;
-}
 
 std::string join(const std::vector<std::string>& parts, std::string_view separator) {
   std::string out;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "common/strings.h"
+
 namespace kh::trace {
 namespace {
 
@@ -10,18 +12,11 @@ namespace {
 // ask for gigabytes: stop expanding there and call the string truncated.
 constexpr std::size_t kMaxStringBytes = 1 << 20;
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_hex_digit(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 void skip_spaces(std::string_view& text) {
   while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-}
-
-std::string_view trim(std::string_view text) {
-  skip_spaces(text);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  return text;
 }
 
 bool consume(std::string_view& text, std::string_view prefix) {

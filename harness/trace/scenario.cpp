@@ -3,19 +3,18 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <fstream>
-#include <iterator>
-#include <map>
-#include <set>
-#include <sstream>
 #include <utility>
 
 #include <pugixml.hpp>
 
+#include "common/file_io.h"
+#include "common/strings.h"
+#include "common/task_comm.h"
+#include "trace/version_names.h"
+#include "trace/xml_walker.h"
+
 namespace kh::trace {
 namespace {
-
-using Names = std::vector<std::string_view>;
 
 // What may appear where. The loader and scenarios/scenario.xsd describe the same language.
 const Names kScenarioChildren = {"description", "guest", "breakpoint", "when"};
@@ -45,52 +44,6 @@ const Names kValueAttributes = {"capture", "expr", "arg", "frame",    "equals", 
 const Names kGroupAttributes = {"on"};
 const Names kHitCountAttributes = {"exactly", "at-least", "at-most"};
 const Names kWhenAttributes = {"kernel"};
-
-// The kernel cuts a task's comm to TASK_COMM_LEN - 1 characters.
-constexpr std::size_t kTaskCommLength = 15;
-
-// Edits (insert, delete, replace, swap two neighbours) between two names: the usual typos cost 1.
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[a.size()][b.size()];
-}
-
-// The candidate closest to a misspelt name, if it is close enough to be what the author meant.
-std::optional<std::string_view> closest_name(std::string_view name, const Names& candidates) {
-  std::optional<std::string_view> best;
-  std::size_t limit = std::min<std::size_t>(3, std::max<std::size_t>(1, name.size() / 3));
-  std::size_t best_distance = limit + 1;
-  for (std::string_view candidate : candidates) {
-    std::size_t distance = edit_distance(name, candidate);
-    if (distance < best_distance) {
-      best = candidate;
-      best_distance = distance;
-    }
-  }
-  return best;
-}
-
-bool contains(const Names& names, std::string_view name) {
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  return text;
-}
 
 std::vector<std::string> split_words(std::string_view text) {
   std::vector<std::string> words;
@@ -138,205 +91,60 @@ std::optional<std::chrono::milliseconds> parse_timeout(std::string_view text) {
   return std::nullopt;
 }
 
-// The versions at which some range of the file starts or stops containing versions, and their
-// neighbours: every distinct way of resolving the scenario happens at one of them.
-std::vector<KernelVersion> probe_versions(const std::vector<const KernelVersionRange*>& ranges) {
-  std::vector<KernelVersion> probes = {KernelVersion{0, 0, 0, {}}};
-  auto add = [&](int major, int minor, int patch) { probes.push_back(KernelVersion{major, minor, patch, {}}); };
-  for (const KernelVersionRange* range : ranges) {
-    std::string_view rest = range->text();
-    while (!rest.empty()) {
-      std::size_t comma = rest.find(',');
-      std::string_view part = rest.substr(0, comma);
-      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-      part = trim(part);
-      while (!part.empty() && (part.front() == '<' || part.front() == '>' || part.front() == '=')) {
-        part.remove_prefix(1);
-      }
-      auto version = KernelVersion::parse(part);
-      if (!version) {
-        continue;
-      }
-      const KernelVersion& v = *version;
-      add(v.major, v.minor, v.patch);
-      add(v.major, v.minor, v.patch + 1);
-      add(v.major, v.minor + 1, 0);  // the end of an "X.Y" range
-      if (v.patch > 0) {
-        add(v.major, v.minor, v.patch - 1);
-      } else if (v.minor > 0) {
-        add(v.major, v.minor - 1, 1 << 20);
-      } else if (v.major > 0) {
-        add(v.major - 1, 1 << 20, 1 << 20);
-      }
-    }
-  }
-  std::sort(probes.begin(), probes.end());
-  probes.erase(std::unique(probes.begin(), probes.end()), probes.end());
-  return probes;
-}
-
-// Converts byte offsets of the file to 1-based line numbers.
-class LineIndex {
- public:
-  explicit LineIndex(std::string_view text) {
-    starts_.push_back(0);
-    for (std::size_t i = 0; i < text.size(); ++i) {
-      if (text[i] == '\n') starts_.push_back(i + 1);
-    }
-  }
-  int line_of(std::size_t offset) const {
-    auto it = std::upper_bound(starts_.begin(), starts_.end(), offset);
-    return static_cast<int>(std::distance(starts_.begin(), it));
-  }
-
- private:
-  std::vector<std::size_t> starts_;
-};
-
-struct Problem {
-  int line = 0;
-  std::string message;
-};
-
 class ScenarioParser {
  public:
-  ScenarioParser(std::string_view xml, std::string_view file_name)
-      : file_(file_name), buffer_(xml), lines_(xml) {}
+  ScenarioParser(std::string_view xml, std::string_view file_name) : xml_(xml, file_name, kKnownElements) {}
 
   Result<Scenario> parse() {
-    // Parsed in place so that every name and value points into buffer_: their offsets give the
-    // line of each element and each attribute.
-    pugi::xml_parse_result parsed =
-        document_.load_buffer_inplace(buffer_.data(), buffer_.size(), pugi::parse_default, pugi::encoding_utf8);
-    if (parsed.status == pugi::status_no_document_element) {
-      report(1, "no <scenario> element");
-      return finish();
-    }
-    if (!parsed) {
-      report(lines_.line_of(static_cast<std::size_t>(std::max<std::ptrdiff_t>(0, parsed.offset))),
-             fmt::format("malformed XML: {}", parsed.description()));
-      return finish();
-    }
-    pugi::xml_node root;
-    for (pugi::xml_node node : document_.children()) {
-      if (node.type() == pugi::node_element) {
-        if (root) {
-          report(line_of(node), fmt::format("more than one root element (<{}> after <{}>)", node.name(), root.name()));
-          continue;
+    if (pugi::xml_node root = xml_.load("scenario")) {
+      parse_scenario_element(root);
+      if (xml_.problem_count() == 0) {
+        for (const NameProblem& problem : check_names_across_versions(scenario_, ranges_)) {
+          xml_.report(line_of_location(problem.location), problem.message);
         }
-        root = node;
-      } else if (node.type() == pugi::node_pcdata || node.type() == pugi::node_cdata) {
-        report(line_of(node), "text outside the <scenario> element");
       }
     }
-    if (!root) {
-      report(1, "no <scenario> element");
-      return finish();
+    if (auto error = xml_.error()) {
+      return std::move(*error);
     }
-    if (std::string_view(root.name()) != "scenario") {
-      report(line_of(root), fmt::format("the root element must be <scenario>, not <{}>", root.name()));
-      return finish();
-    }
-    parse_scenario_element(root);
-    if (problems_.empty()) {
-      check_names();
-    }
-    return finish();
+    return std::move(scenario_);
   }
 
  private:
-  int line_of(pugi::xml_node node) const {
-    return lines_.line_of(static_cast<std::size_t>(std::max<std::ptrdiff_t>(0, node.offset_debug())));
-  }
-
-  int line_of(pugi::xml_attribute attribute, pugi::xml_node owner) const {
-    const char* name = attribute.name();
-    if (name >= buffer_.data() && name < buffer_.data() + buffer_.size()) {
-      return lines_.line_of(static_cast<std::size_t>(name - buffer_.data()));
-    }
-    return line_of(owner);
-  }
-
-  std::string location(int line) const { return fmt::format("{}:{}", file_, line); }
-  std::string location(pugi::xml_node node) const { return location(line_of(node)); }
-
-  void report(int line, std::string message) { problems_.push_back(Problem{line, std::move(message)}); }
-
-  Result<Scenario> finish() {
-    if (problems_.empty()) {
-      return std::move(scenario_);
-    }
-    std::stable_sort(problems_.begin(), problems_.end(),
-                     [](const Problem& a, const Problem& b) { return a.line < b.line; });
-    Error error{ErrorKind::Config, problems_.front().message, location(problems_.front().line), {}};
-    for (std::size_t i = 1; i < problems_.size(); ++i) {
-      error.details.push_back(fmt::format("{}: {}", location(problems_[i].line), problems_[i].message));
-    }
-    return error;
-  }
-
-  // Reports unknown and duplicate attributes; true when all are known.
-  bool check_attributes(pugi::xml_node node, const Names& allowed) {
-    bool ok = true;
-    std::set<std::string_view> seen;
-    for (pugi::xml_attribute attribute : node.attributes()) {
-      std::string_view name = attribute.name();
-      if (!seen.insert(name).second) {
-        report(line_of(attribute, node), fmt::format("duplicate attribute '{}' on <{}>", name, node.name()));
-        ok = false;
-        continue;
-      }
-      if (contains(allowed, name)) {
-        continue;
-      }
-      // Editors add these to point at scenario.xsd.
-      if (std::string_view(node.name()) == "scenario" && (name.starts_with("xmlns") || name.starts_with("xsi:"))) {
-        continue;
-      }
-      std::string message = fmt::format("unknown attribute '{}' on <{}>", name, node.name());
-      if (auto guess = closest_name(name, allowed)) {
-        message += fmt::format(" (did you mean '{}'?)", *guess);
-      }
-      report(line_of(attribute, node), std::move(message));
-      ok = false;
-    }
-    return ok;
-  }
-
-  // The value of a required, non-empty attribute, or nullopt after reporting it missing or empty.
-  std::optional<std::string> required(pugi::xml_node node, const char* name) {
-    pugi::xml_attribute attribute = node.attribute(name);
-    if (!attribute) {
-      report(line_of(node), fmt::format("missing attribute '{}' on <{}>", name, node.name()));
-      return std::nullopt;
-    }
-    return non_empty(attribute, node);
-  }
-
-  // The value of an attribute that may be absent but not empty; nullopt when absent or reported.
+  int line_of(pugi::xml_node node) const { return xml_.line_of(node); }
+  int line_of(pugi::xml_attribute attribute, pugi::xml_node owner) const { return xml_.line_of(attribute, owner); }
+  std::string location(pugi::xml_node node) const { return xml_.location(node); }
+  void report(int line, std::string message) { xml_.report(line, std::move(message)); }
+  bool check_attributes(pugi::xml_node node, const Names& allowed) { return xml_.check_attributes(node, allowed); }
+  std::optional<std::string> required(pugi::xml_node node, const char* name) { return xml_.required(node, name); }
   std::optional<std::string> non_empty(pugi::xml_attribute attribute, pugi::xml_node node) {
-    if (!attribute) {
-      return std::nullopt;
-    }
-    std::string_view value = trim(attribute.value());
-    if (value.empty()) {
-      report(line_of(attribute, node), fmt::format("attribute '{}' on <{}> is empty", attribute.name(), node.name()));
-      return std::nullopt;
-    }
-    return std::string(value);
+    return xml_.non_empty(attribute, node);
+  }
+  std::string text_of(pugi::xml_node node) { return xml_.text_of(node); }
+  void reject_content(pugi::xml_node node) { xml_.reject_content(node); }
+  template <typename OnElement>
+  void for_each_child(pugi::xml_node parent, const Names& allowed, OnElement on_element) {
+    xml_.for_each_child(parent, allowed, on_element);
   }
 
+  // An absent attribute is false.
   std::optional<bool> parse_bool(pugi::xml_node node, const char* name) {
     pugi::xml_attribute attribute = node.attribute(name);
     if (!attribute) {
       return false;
     }
-    std::string_view value = trim(attribute.value());
-    if (value == "true" || value == "1") return true;
-    if (value == "false" || value == "0") return false;
-    report(line_of(attribute, node),
-           fmt::format("bad value '{}' for attribute '{}' on <{}> (expected true or false)", value, name, node.name()));
-    return std::nullopt;
+    return xml_.choice<bool>(attribute, node, {{"true", true}, {"1", true}, {"false", false}, {"0", false}},
+                             "true or false");
+  }
+
+  // A kernel version range attribute (on <scenario> or <when>); nullopt after reporting it bad.
+  std::optional<KernelVersionRange> parse_range(pugi::xml_node node, const std::string& text) {
+    auto range = KernelVersionRange::parse(text);
+    if (!range) {
+      report(line_of(node.attribute("kernel"), node), range.error().message);
+      return std::nullopt;
+    }
+    return *range;
   }
 
   std::optional<Quantifier> parse_quantifier(pugi::xml_node node, bool in_group) {
@@ -350,70 +158,8 @@ class ScenarioParser {
                          node.name()));
       return std::nullopt;
     }
-    std::string_view value = trim(attribute.value());
-    if (value == "some") return Quantifier::Some;
-    if (value == "every") return Quantifier::Every;
-    report(line_of(attribute, node),
-           fmt::format("bad value '{}' for attribute 'on' on <{}> (expected some or every)", value, node.name()));
-    return std::nullopt;
-  }
-
-  // Reports a child element that is not allowed here.
-  void reject_element(pugi::xml_node child, pugi::xml_node parent, const Names& allowed) {
-    std::string_view name = child.name();
-    if (contains(kKnownElements, name)) {
-      report(line_of(child), fmt::format("element <{}> is not allowed in <{}>", name, parent.name()));
-      return;
-    }
-    std::string message = fmt::format("unknown element <{}> in <{}>", name, parent.name());
-    if (auto guess = closest_name(name, allowed)) {
-      message += fmt::format(" (did you mean <{}>?)", *guess);
-    }
-    report(line_of(child), std::move(message));
-  }
-
-  void reject_text(pugi::xml_node text, pugi::xml_node parent) {
-    std::string_view value = trim(text.value());
-    if (value.empty()) {
-      return;
-    }
-    std::string shown(value.substr(0, 40));
-    report(line_of(text), fmt::format("unexpected text '{}{}' in <{}>", shown, value.size() > 40 ? "..." : "",
-                                      parent.name()));
-  }
-
-  // Reports any content of an element that takes none.
-  void reject_content(pugi::xml_node node) {
-    for_each_child(node, {}, [](pugi::xml_node) {});
-  }
-
-  // The text content of an element that holds only text.
-  std::string text_of(pugi::xml_node node) {
-    std::string text;
-    for (pugi::xml_node child : node.children()) {
-      if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata) {
-        text += child.value();
-      } else if (child.type() == pugi::node_element) {
-        reject_element(child, node, {});
-      }
-    }
-    return text;
-  }
-
-  // Walks the children of `parent`, calling `on_element` for allowed ones and reporting the rest.
-  template <typename OnElement>
-  void for_each_child(pugi::xml_node parent, const Names& allowed, OnElement on_element) {
-    for (pugi::xml_node child : parent.children()) {
-      if (child.type() == pugi::node_element) {
-        if (contains(allowed, child.name())) {
-          on_element(child);
-        } else {
-          reject_element(child, parent, allowed);
-        }
-      } else if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata) {
-        reject_text(child, parent);
-      }
-    }
+    return xml_.choice<Quantifier>(attribute, node, {{"some", Quantifier::Some}, {"every", Quantifier::Every}},
+                                   "some or every");
   }
 
   // The range of a <when>, appended to the enclosing condition; nullopt after reporting it bad.
@@ -423,9 +169,8 @@ class ScenarioParser {
     if (!text) {
       return std::nullopt;
     }
-    auto range = KernelVersionRange::parse(*text);
+    auto range = parse_range(node, *text);
     if (!range) {
-      report(line_of(node.attribute("kernel"), node), range.error().message);
       return std::nullopt;
     }
     ranges_.push_back(*range);
@@ -435,7 +180,7 @@ class ScenarioParser {
   }
 
   void parse_scenario_element(pugi::xml_node node) {
-    scenario_.file = file_;
+    scenario_.file = xml_.file();
     scenario_.location = location(node);
     check_attributes(node, kScenarioAttributes);
     if (auto name = required(node, "name")) {
@@ -446,12 +191,7 @@ class ScenarioParser {
       scenario_.name = *name;
     }
     if (auto kernel = non_empty(node.attribute("kernel"), node)) {
-      auto range = KernelVersionRange::parse(*kernel);
-      if (range) {
-        scenario_.kernels = *range;
-      } else {
-        report(line_of(node.attribute("kernel"), node), range.error().message);
-      }
+      scenario_.kernels = parse_range(node, *kernel);
     }
     if (auto timeout = non_empty(node.attribute("timeout"), node)) {
       if (auto value = parse_timeout(*timeout)) {
@@ -505,7 +245,7 @@ class ScenarioParser {
 
   // The folder that a guest's relative paths start from: the scenario file's.
   std::filesystem::path scenario_dir() const {
-    std::filesystem::path dir = std::filesystem::path(file_).parent_path();
+    std::filesystem::path dir = std::filesystem::path(xml_.file()).parent_path();
     return dir.empty() ? std::filesystem::path(".") : dir;
   }
 
@@ -577,12 +317,7 @@ class ScenarioParser {
     } else if (cflags) {
       guest.cflags = std::string(trim(cflags.value()));
     }
-    // The kernel names a task after its program's file name, cut to TASK_COMM_LEN - 1.
-    std::string_view base = guest.program;
-    if (const std::size_t slash = base.rfind('/'); slash != std::string_view::npos) {
-      base.remove_prefix(slash + 1);
-    }
-    guest.comm = std::string(base.substr(0, kTaskCommLength));
+    guest.comm = task_comm(guest.program);
     if (auto comm = non_empty(node.attribute("comm"), node)) {
       if (comm->size() > kTaskCommLength) {
         report(line_of(node.attribute("comm"), node),
@@ -662,14 +397,8 @@ class ScenarioParser {
       breakpoint.name = *name;
     }
     if (pugi::xml_attribute scope = node.attribute("scope")) {
-      std::string_view value = trim(scope.value());
-      if (value == "guest") {
-        breakpoint.scope = Scope::Guest;
-      } else if (value == "all") {
-        breakpoint.scope = Scope::All;
-      } else {
-        report(line_of(scope, node),
-               fmt::format("bad value '{}' for attribute 'scope' on <breakpoint> (expected guest or all)", value));
+      if (auto value = xml_.choice<Scope>(scope, node, {{"guest", Scope::Guest}, {"all", Scope::All}}, "guest or all")) {
+        breakpoint.scope = *value;
       }
     }
     if (auto condition = non_empty(node.attribute("condition"), node)) {
@@ -797,9 +526,9 @@ class ScenarioParser {
     group.when = when;
     group.location = location(node);
     auto quantifier = parse_quantifier(node, false);
-    std::size_t problems_before = problems_.size();
+    std::size_t problems_before = xml_.problem_count();
     parse_group_children(node, group, {});
-    if (group.checks.empty() && problems_.size() == problems_before) {
+    if (group.checks.empty() && xml_.problem_count() == problems_before) {
       report(line_of(node), "<expect-hit> holds no expectation");
     }
     if (quantifier) {
@@ -863,7 +592,7 @@ class ScenarioParser {
   }
 
   std::optional<ValueCheck> parse_value_check(pugi::xml_node node) {
-    std::size_t problems_before = problems_.size();
+    std::size_t problems_before = xml_.problem_count();
     check_attributes(node, kValueAttributes);
     reject_content(node);
     ValueCheck check;
@@ -900,7 +629,7 @@ class ScenarioParser {
       }
     }
     parse_value_tests(node, check);
-    if (problems_.size() != problems_before) {
+    if (xml_.problem_count() != problems_before) {
       return std::nullopt;
     }
     return check;
@@ -966,102 +695,9 @@ class ScenarioParser {
     }
   }
 
-  // Breakpoint names, capture names and capture references, for every kernel version the scenario
-  // can be resolved for. A problem that only some versions have names the first of them.
-  void check_names() {
-    std::vector<const KernelVersionRange*> ranges;
-    for (const KernelVersionRange& range : ranges_) ranges.push_back(&range);
-    if (scenario_.kernels) ranges.push_back(&*scenario_.kernels);
-    std::vector<KernelVersion> probes;
-    for (const KernelVersion& version : probe_versions(ranges)) {
-      if (!scenario_.kernels || scenario_.kernels->contains(version)) probes.push_back(version);
-    }
-    if (probes.empty()) {
-      report(line_of(document_.document_element()),
-             fmt::format("kernel range '{}' on <scenario> matches no kernel version", scenario_.kernels->text()));
-      return;
-    }
-    struct Seen {
-      int line;
-      std::string message;
-      KernelVersion first;
-      std::size_t count = 0;
-    };
-    std::map<std::pair<std::string, std::string>, Seen> found;
-    std::vector<std::pair<std::string, std::string>> order;
-    for (const KernelVersion& version : probes) {
-      for (auto& [where, message] : name_problems(resolve(scenario_, version))) {
-        auto key = std::make_pair(where, message);
-        auto [it, inserted] = found.try_emplace(key, Seen{0, message, version, 0});
-        if (inserted) order.push_back(key);
-        ++it->second.count;
-      }
-    }
-    for (const auto& key : order) {
-      const Seen& seen = found.at(key);
-      std::string message = seen.message;
-      if (seen.count < probes.size()) {
-        message += fmt::format(" on kernel {}", seen.first.to_string());
-      }
-      report(line_from_location(key.first), std::move(message));
-    }
-  }
-
-  int line_from_location(const std::string& where) const {
-    int line = 0;
-    std::size_t colon = where.rfind(':');
-    std::from_chars(where.data() + colon + 1, where.data() + where.size(), line);
-    return line;
-  }
-
-  // (location, message) of every naming problem of one resolution.
-  static std::vector<std::pair<std::string, std::string>> name_problems(const ResolvedScenario& resolved) {
-    std::vector<std::pair<std::string, std::string>> problems;
-    std::map<std::string, std::string> breakpoints;
-    for (const BreakpointSpec& breakpoint : resolved.breakpoints) {
-      auto [it, inserted] = breakpoints.try_emplace(breakpoint.name, breakpoint.location);
-      if (!inserted) {
-        problems.emplace_back(breakpoint.location, fmt::format("duplicate breakpoint name '{}' (first defined at {})",
-                                                               breakpoint.name, it->second));
-      }
-      std::map<std::string, std::string> captures;
-      Names capture_names;
-      for (const CaptureSpec& capture : breakpoint.captures) {
-        auto [cit, fresh] = captures.try_emplace(capture.name, capture.location);
-        if (!fresh) {
-          problems.emplace_back(capture.location,
-                                fmt::format("duplicate capture name '{}' in breakpoint '{}' (first defined at {})",
-                                            capture.name, breakpoint.name, cit->second));
-        }
-      }
-      for (const auto& [name, where] : captures) capture_names.push_back(name);
-      for (const HitExpectation& expectation : breakpoint.expectations) {
-        for (const Check& check : expectation.checks) {
-          const auto* value = std::get_if<ValueCheck>(&check.body);
-          if (value == nullptr || value->source != ValueCheck::Source::Capture || captures.count(value->name)) {
-            continue;
-          }
-          std::string message =
-              fmt::format("<expect> names unknown capture '{}' in breakpoint '{}'", value->name, breakpoint.name);
-          if (auto guess = closest_name(value->name, capture_names)) {
-            message += fmt::format(" (did you mean '{}'?)", *guess);
-          } else if (capture_names.empty()) {
-            message += " (it has no <capture>)";
-          }
-          problems.emplace_back(check.location, std::move(message));
-        }
-      }
-    }
-    return problems;
-  }
-
-  std::string file_;
-  std::string buffer_;  // parsed in place: pugixml's strings point into it
-  LineIndex lines_;
-  pugi::xml_document document_;
+  XmlWalker xml_;
   Scenario scenario_;
   std::vector<KernelVersionRange> ranges_;  // every <when> range, for check_names
-  std::vector<Problem> problems_;
 };
 
 }  // namespace
@@ -1091,63 +727,13 @@ Result<Scenario> parse_scenario(std::string_view xml, std::string_view file_name
 }
 
 Result<Scenario> load_scenario_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return make_error(ErrorKind::Io, "cannot read scenario file {}", path.string());
+  auto text = read_file(path);
+  if (!text) {
+    Error error = make_error(ErrorKind::Io, "cannot read scenario file {}", path.string());
+    error.details.push_back(text.error().message);
+    return error;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    return make_error(ErrorKind::Io, "cannot read scenario file {}", path.string());
-  }
-  return parse_scenario(text.str(), path.string());
-}
-
-ResolvedScenario resolve(const Scenario& scenario, const KernelVersion& kernel) {
-  ResolvedScenario resolved;
-  resolved.name = scenario.name;
-  resolved.description = scenario.description;
-  resolved.file = scenario.file;
-  resolved.kernels = scenario.kernels ? scenario.kernels->text() : std::string();
-  resolved.kernel = kernel;
-  resolved.applies = !scenario.kernels || scenario.kernels->contains(kernel);
-  resolved.guest = scenario.guest;
-  resolved.timeout = scenario.timeout;
-  resolved.location = scenario.location;
-  if (!resolved.applies) {
-    return resolved;
-  }
-  for (const BreakpointSpec& breakpoint : scenario.breakpoints) {
-    if (!applies_to(breakpoint.when, kernel)) {
-      continue;
-    }
-    BreakpointSpec chosen = breakpoint;
-    chosen.captures.clear();
-    chosen.expectations.clear();
-    chosen.hit_counts.clear();
-    for (const CaptureSpec& capture : breakpoint.captures) {
-      if (applies_to(capture.when, kernel)) chosen.captures.push_back(capture);
-    }
-    for (const HitExpectation& expectation : breakpoint.expectations) {
-      if (!applies_to(expectation.when, kernel)) {
-        continue;
-      }
-      HitExpectation kept = expectation;
-      kept.checks.clear();
-      for (const Check& check : expectation.checks) {
-        if (applies_to(check.when, kernel)) kept.checks.push_back(check);
-      }
-      // A group whose every check is for other kernels says nothing about this one.
-      if (!kept.checks.empty()) {
-        chosen.expectations.push_back(std::move(kept));
-      }
-    }
-    for (const HitCountExpectation& count : breakpoint.hit_counts) {
-      if (applies_to(count.when, kernel)) chosen.hit_counts.push_back(count);
-    }
-    resolved.breakpoints.push_back(std::move(chosen));
-  }
-  return resolved;
+  return parse_scenario(*text, path.string());
 }
 
 bool needs_caller_args(const BreakpointSpec& breakpoint) {

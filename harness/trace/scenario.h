@@ -1,6 +1,7 @@
-// Scenario files (docs/scenarios.md, scenarios/scenario.xsd): the model, the loader that validates
-// a file with file:line errors, and the resolution of its <when kernel="..."> variants for one
-// kernel version.
+// Scenario files (docs/scenarios.md, scenarios/scenario.xsd): the model and the loader that
+// validates a file with file:line errors (its grammar; the XML walk is trace/xml_walker.*, the
+// name checks across kernel versions trace/version_names.*). The resolution of its
+// <when kernel="..."> variants for one kernel version is trace/scenario_resolve.h.
 #pragma once
 
 #include <chrono>
@@ -192,10 +193,6 @@ Result<Scenario> parse_scenario(std::string_view xml, std::string_view file_name
 
 // Reads and parses a scenario file: ErrorKind::Io when it cannot be read, else as parse_scenario.
 Result<Scenario> load_scenario_file(const std::filesystem::path& path);
-
-// Chooses the variants of a validated scenario for `kernel`. Cannot fail: parse_scenario has
-// already checked names and references for every kernel version.
-ResolvedScenario resolve(const Scenario& scenario, const KernelVersion& kernel);
 
 // True when some expectation of the breakpoint reads an argument of a frame other than frame 0,
 // so the engine must ask gdb for the arguments of every frame (frame 0's come with *stopped).

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/file_io.h"
 #include "common/paths.h"
 #include "vm/qemu_vm.h"
 
@@ -52,13 +53,11 @@ std::optional<std::string> read_boot_id(const std::filesystem::path& file) {
 
 // The cached probe for `boot_id`; nullopt when missing, unreadable, malformed or from another boot.
 std::optional<KvmProbe> read_cached_probe(const std::filesystem::path& file, const std::string& boot_id) {
-  std::ifstream in(file);
-  if (!in) {
+  auto text = read_file(file);
+  if (!text) {
     return std::nullopt;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  const nlohmann::json cache = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  const nlohmann::json cache = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (!cache.is_object()) {
     return std::nullopt;
   }

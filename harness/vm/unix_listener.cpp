@@ -1,10 +1,8 @@
 #include "vm/unix_listener.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string>
+
+#include "common/file_io.h"
 
 namespace kh::vm {
 namespace {
@@ -62,13 +60,8 @@ bool unix_table_has_listener(std::string_view table, std::string_view socket_pat
 }
 
 Result<bool> is_unix_socket_listening(const std::filesystem::path& socket_path) {
-  std::ifstream in("/proc/net/unix");
-  if (!in) {
-    return make_error(ErrorKind::Io, "cannot read /proc/net/unix: {}", std::strerror(errno));
-  }
-  std::ostringstream table;
-  table << in.rdbuf();
-  return unix_table_has_listener(table.str(), socket_path.string());
+  KH_ASSIGN_OR_RETURN(std::string table, read_file("/proc/net/unix"));
+  return unix_table_has_listener(table, socket_path.string());
 }
 
 }  // namespace kh::vm

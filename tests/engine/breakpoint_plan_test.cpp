@@ -5,6 +5,7 @@
 
 #include "engine/hit_collector.h"
 #include "trace/scenario.h"
+#include "trace/scenario_resolve.h"
 
 namespace kh::engine {
 namespace {

@@ -267,6 +267,37 @@ TEST_F(EngineVmTest, AGdbThatHangsAtStartUpTimesOutInPhaseGdbStart) {
   EXPECT_NE(out.output.find("gdb start"), std::string::npos) << out.output;
 }
 
+// A gdb that prints outside MI and dies at start-up: INFRA, and its words are the evidence.
+TEST_F(EngineVmTest, WhatADyingGdbPrintedOutsideMiIsTheInfraEvidence) {
+  TempDir dir = std::move(TempDir::create("kh-engine-test-")).value();
+  const auto fake_gdb = dir.path() / "gdb";
+  {
+    std::ofstream script(fake_gdb);
+    script << "#!/bin/sh\necho 'fake gdb: not MI at all'\necho 'fake gdb: giving up' >&2\nexit 1\n";
+  }
+  std::filesystem::permissions(fake_gdb, std::filesystem::perms::owner_all);
+  const auto json_path = dir.path() / "dead-gdb.json";
+  const auto gdb_log = dir.path() / "gdb.log";
+  CommandOutput out = run({kScenarios + "bind-path.xml", "--timeout", "60", "--gdb", fake_gdb.string(),
+                           "--json", json_path.string(), "--gdb-log", gdb_log.string()});
+  EXPECT_EQ(out.exit_code, 3) << out.output;
+  nlohmann::json report = read_json(json_path);
+  ASSERT_FALSE(report.is_discarded());
+  EXPECT_EQ(report["verdict"], "INFRA");
+  std::string evidence;
+  for (const auto& line : report["evidence"]) {
+    evidence += line.get<std::string>() + "\n";
+  }
+  EXPECT_NE(evidence.find("gdb stdout (not MI) at "), std::string::npos) << evidence;
+  EXPECT_NE(evidence.find(" s: fake gdb: not MI at all\n"), std::string::npos) << evidence;
+  EXPECT_NE(evidence.find(" s: fake gdb: giving up\n"), std::string::npos) << evidence;
+  std::ifstream in(gdb_log);
+  std::stringstream log;
+  log << in.rdbuf();
+  EXPECT_NE(log.str().find(" ? fake gdb: not MI at all\n"), std::string::npos) << log.str();
+  EXPECT_NE(log.str().find(" ! fake gdb: giving up\n"), std::string::npos) << log.str();
+}
+
 TEST_F(EngineVmTest, GdbKilledMidRunIsInfraNamingThePhase) {
   TempDir dir = std::move(TempDir::create("kh-engine-test-")).value();
   const auto json_path = dir.path() / "gdb-killed.json";

@@ -15,6 +15,7 @@
 #include "kernel/gdb_scripts_fixup.h"
 #include "mi/mi_session.h"
 #include "trace/scenario.h"
+#include "trace/scenario_resolve.h"
 
 namespace kh::engine {
 namespace {

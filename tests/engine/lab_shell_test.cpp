@@ -6,6 +6,7 @@
 #include <string>
 
 #include "trace/scenario.h"
+#include "trace/scenario_resolve.h"
 
 namespace kh::engine {
 namespace {

@@ -42,7 +42,25 @@ TEST(RunOutcome, EveryErrorKindHasItsVerdictAndExitCode) {
   EXPECT_EQ(exit_code_for(Verdict::Fail), 1);
 }
 
-// Each ctest test runs in a process of its own, so the interrupt flag set here stays here.
+TEST(RunOutcome, InfraEvidenceAddsWhatGdbPrintedOutsideMiOnce) {
+  Error gone = make_error(ErrorKind::Eof, "gdb is gone: killed by signal 9");
+  gone.details = {"gdb stderr at 1.000 s: Fatal signal"};
+  const std::vector<std::string> gdb_output = {"gdb stdout (not MI) at 0.500 s: banner",
+                                               "gdb stderr at 1.000 s: Fatal signal"};
+  EXPECT_EQ(run_evidence(gone, gdb_output),
+            (std::vector<std::string>{"gdb stderr at 1.000 s: Fatal signal",
+                                      "gdb stdout (not MI) at 0.500 s: banner"}));
+
+  Error refused = make_error(ErrorKind::Gdb, "starting gdb: '-gdb-set confirm off' failed");
+  EXPECT_EQ(run_evidence(refused, gdb_output), gdb_output);
+
+  // A TIMEOUT or an ERROR keeps its own evidence only.
+  Error timeout = make_error(ErrorKind::Timeout, "timeout in phase boot after 4.0 s");
+  timeout.details = {"where the CPU was: default_idle"};
+  EXPECT_EQ(run_evidence(timeout, gdb_output), timeout.details);
+  EXPECT_TRUE(run_evidence(make_error(ErrorKind::Config, "bad scenario"), gdb_output).empty());
+}
+
 // Runs in a child process (a death test): the signal leaves kharness's "interrupted" state set for
 // good, which would turn every later test in this binary into an interrupted one. 0 when all holds,
 // else 1 with the reason on stderr; its temp folder is gone when it returns.

@@ -13,6 +13,7 @@
 
 #include "common/temp_dir.h"
 #include "common/file_io.h"
+#include "common/task_comm.h"
 #include "image_test_support.h"
 
 namespace kh::image {
@@ -94,7 +95,7 @@ TEST(GuestProgramsTest, CommIsTheFileNameCutTo15) {
       {"sixteen_chars_xx", "sixteen_chars_x"},
   };
   for (const auto& c : cases) {
-    EXPECT_EQ(guest_comm(c.guest), c.comm) << c.guest;
+    EXPECT_EQ(task_comm(c.guest), c.comm) << c.guest;
   }
 }
 

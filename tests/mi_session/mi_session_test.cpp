@@ -446,6 +446,74 @@ TEST(MiSession, WritesATranscript) {
   EXPECT_THAT(text.str(), HasSubstr(" > 5-gdb-exit\n"));
 }
 
+// A fake gdb (a shell script speaking just enough MI) that prints outside MI on both streams,
+// several stderr lines in one write and an unfinished last line, then dies: every such line is
+// in the transcript, timestamped, and in the Eof error's details and non_mi_output().
+TEST(MiSession, LinesOutsideMiAreLoggedAndAreTheEvidenceWhenGdbDies) {
+  auto dir = TempDir::create("kh-mi-test-");
+  ASSERT_TRUE(dir.ok());
+  const std::filesystem::path fake_gdb = dir->path() / "fake-gdb";
+  {
+    std::ofstream script(fake_gdb);
+    script << "#!/bin/sh\n"
+              "echo 'Fake gdb 1.0 banner, not MI'\n"
+              "printf 'warning: first\\nwarning: second\\n' >&2\n"
+              "echo '(gdb) '\n"
+              "while read -r line; do\n"
+              "  token=${line%%-*}\n"
+              "  case \"$line\" in\n"
+              "    *-crash*) echo 'Fatal signal: Segmentation fault' >&2; echo 'stack dump, not MI';\n"
+              "              printf 'last words' >&2; exit 139;;\n"
+              "    *) echo \"${token}^done\"; echo '(gdb) ';;\n"
+              "  esac\n"
+              "done\n";
+  }
+  std::filesystem::permissions(fake_gdb, std::filesystem::perms::owner_all);
+  MiSession::Options options;
+  options.gdb_path = fake_gdb.string();
+  options.transcript = dir->path() / "gdb.mi";
+  auto started = MiSession::start(options);
+  ASSERT_TRUE(started.ok()) << started.error().to_string();
+  MiSession gdb = std::move(started).value();
+  EXPECT_THAT(gdb.non_mi_output(), ::testing::Contains(::testing::MatchesRegex(
+                                       "gdb stdout \\(not MI\\) at [0-9.]+ s: Fake gdb 1.0 banner, not MI")));
+
+  auto crashed = gdb.command("-crash", soon());
+  ASSERT_FALSE(crashed.ok());
+  EXPECT_EQ(crashed.error().kind, ErrorKind::Eof);
+  EXPECT_FALSE(gdb.alive());
+  using ::testing::Contains;
+  using ::testing::MatchesRegex;
+  for (const std::vector<std::string>& lines : {crashed.error().details, gdb.non_mi_output()}) {
+    EXPECT_THAT(lines,
+                Contains(MatchesRegex("gdb stdout \\(not MI\\) at [0-9.]+ s: Fake gdb 1.0 banner, not MI")));
+    EXPECT_THAT(lines, Contains(MatchesRegex("gdb stderr at [0-9.]+ s: warning: first")));
+    EXPECT_THAT(lines, Contains(MatchesRegex("gdb stderr at [0-9.]+ s: warning: second")));
+    EXPECT_THAT(lines, Contains(MatchesRegex("gdb stderr at [0-9.]+ s: Fatal signal: Segmentation fault")));
+    EXPECT_THAT(lines, Contains(MatchesRegex("gdb stdout \\(not MI\\) at [0-9.]+ s: stack dump, not MI")));
+    EXPECT_THAT(lines, Contains(MatchesRegex("gdb stderr at [0-9.]+ s: last words")));
+    EXPECT_EQ(lines.size(), 6u) << ::testing::PrintToString(lines);
+  }
+
+  std::ifstream in(options.transcript);
+  std::vector<std::string> transcript;
+  for (std::string line; std::getline(in, line);) {
+    transcript.push_back(line);
+  }
+  const std::string stamp = " *[0-9]+\\.[0-9]{6} ";
+  EXPECT_THAT(transcript, Contains(MatchesRegex(stamp + "\\? Fake gdb 1.0 banner, not MI")));
+  EXPECT_THAT(transcript, Contains(MatchesRegex(stamp + "! warning: first")));
+  EXPECT_THAT(transcript, Contains(MatchesRegex(stamp + "! warning: second")));
+  EXPECT_THAT(transcript, Contains(MatchesRegex(stamp + "! Fatal signal: Segmentation fault")));
+  EXPECT_THAT(transcript, Contains(MatchesRegex(stamp + "\\? stack dump, not MI")));
+  EXPECT_THAT(transcript, Contains(MatchesRegex(stamp + "! last words")));
+  EXPECT_THAT(transcript, Contains(MatchesRegex(stamp + "< \\(gdb\\) ")));
+  // Every line of the transcript is one timestamped record: none is a bare continuation.
+  for (const std::string& line : transcript) {
+    EXPECT_THAT(line, MatchesRegex(stamp + "[<>?!#] .*")) << line;
+  }
+}
+
 TEST(MiSession, StartFailuresAreReported) {
   MiSession::Options missing;
   missing.gdb_path = "/nonexistent/gdb";

@@ -15,6 +15,7 @@
 #include "mi/mi_parser.h"
 #include "trace/expectation.h"
 #include "trace/scenario.h"
+#include "trace/scenario_resolve.h"
 
 namespace kh::trace {
 namespace {

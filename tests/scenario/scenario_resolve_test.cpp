@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "trace/scenario.h"
+#include "trace/scenario_resolve.h"
 
 namespace kh::trace {
 namespace {

@@ -6,6 +6,7 @@
 
 #include "trace/expectation.h"
 #include "trace/scenario.h"
+#include "trace/scenario_resolve.h"
 #include "trace/scenario_writer.h"
 
 namespace kh::trace {

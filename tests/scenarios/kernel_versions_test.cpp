@@ -17,6 +17,7 @@
 
 #include "common/kernel_version.h"
 #include "trace/scenario.h"
+#include "trace/scenario_resolve.h"
 
 namespace kh::test {
 namespace {

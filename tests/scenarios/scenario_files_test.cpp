@@ -16,6 +16,7 @@
 #include "common/kernel_version.h"
 #include "scenarios/kernel_function_list.h"
 #include "trace/scenario.h"
+#include "trace/scenario_resolve.h"
 
 namespace kh::test {
 namespace {

@@ -14,6 +14,7 @@
 #include "scenarios/fixture_trace.h"
 #include "trace/expectation.h"
 #include "trace/scenario.h"
+#include "trace/scenario_resolve.h"
 
 namespace kh::test {
 namespace {
