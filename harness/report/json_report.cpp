@@ -18,9 +18,17 @@ Result<json> read_json_file(const std::filesystem::path& path) {
   if (std::filesystem::is_directory(path, error)) {
     return make_error(ErrorKind::Io, "{}: is a directory, not a JSON file", path.string());
   }
-  KH_ASSIGN_OR_RETURN(std::string text, read_file(path));
+  auto text = read_file(path);
+  if (!text) {
+    // One line that starts with the file, as every bad-input message of `kharness diff` does.
+    const std::string& message = text.error().message;
+    const std::size_t reason = message.rfind(": ");
+    const char* what = message.starts_with("cannot open") ? "cannot open" : "cannot read";
+    return make_error(ErrorKind::Io, "{}: {}: {}", path.string(), what,
+                      reason == std::string::npos ? message : message.substr(reason + 2));
+  }
   try {
-    return json::parse(text);
+    return json::parse(*text);
   } catch (const json::exception& e) {
     return make_error(ErrorKind::Parse, "{}: bad JSON: {}", path.string(), e.what());
   }
