@@ -14,6 +14,7 @@
 #include "common/temp_dir.h"
 #include "image/shell_words.h"
 #include "trace/scenario.h"
+#include "trace/scenario_resolve.h"
 
 namespace kh::engine {
 namespace {
