@@ -137,8 +137,10 @@ Result<ChildProcess> ChildProcess::spawn(const ChildSpec& spec) {
     for (int signo : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) {
       ::signal(signo, SIG_DFL);
     }
-    if (in_fd >= 0) ::dup2(in_fd, 0);
-    if (out_fd >= 0) ::dup2(out_fd, 1);
+    if (in_fd >= 0)
+      ::dup2(in_fd, 0);
+    if (out_fd >= 0)
+      ::dup2(out_fd, 1);
     if (merge_stderr) {
       ::dup2(1, 2);
     } else if (err_fd >= 0) {
@@ -186,7 +188,9 @@ Result<ChildProcess> ChildProcess::spawn(const ChildSpec& spec) {
   return child;
 }
 
-ChildProcess::ChildProcess(ChildProcess&& other) noexcept { *this = std::move(other); }
+ChildProcess::ChildProcess(ChildProcess&& other) noexcept {
+  *this = std::move(other);
+}
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
   if (this != &other) {
@@ -206,7 +210,9 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
   return *this;
 }
 
-ChildProcess::~ChildProcess() { terminate(); }
+ChildProcess::~ChildProcess() {
+  terminate();
+}
 
 ChildProcess::State ChildProcess::state() {
   if (reaped_) {
@@ -302,6 +308,37 @@ void ChildProcess::terminate(std::chrono::milliseconds grace) {
   }
 }
 
+void terminate_all(std::span<ChildProcess* const> children, std::chrono::milliseconds grace) {
+  for (ChildProcess* child : children) {
+    if (child->running()) {
+      child->close_stdin();
+      child->signal(SIGTERM);
+    }
+  }
+  // Ignores interruption on purpose (this is the cleanup path): plain poll, not wait_readable.
+  const auto until = std::chrono::steady_clock::now() + grace;
+  for (;;) {
+    std::vector<pollfd> fds;
+    for (ChildProcess* child : children) {
+      if (child->running()) {
+        fds.push_back(pollfd{child->exit_fd(), POLLIN, 0});
+      }
+    }
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    if (fds.empty() || left.count() <= 0) {
+      break;
+    }
+    const int rc = ::poll(fds.data(), fds.size(), static_cast<int>(left.count()));
+    if (rc < 0 && errno != EINTR) {
+      break;
+    }
+  }
+  for (ChildProcess* child : children) {
+    child->terminate(std::chrono::milliseconds(0));
+  }
+}
+
 Result<CommandOutput> run_command(const ChildSpec& spec, Deadline deadline) {
   ChildSpec piped = spec;
   piped.stdout_mode = Stdio::Pipe;
@@ -331,7 +368,8 @@ Result<CommandOutput> run_command(const ChildSpec& spec, Deadline deadline) {
       child.terminate(std::chrono::milliseconds(0));
       Error error = std::move(ready).error();
       error.wrap(spec.argv[0]);
-      error.details.push_back(result.output.substr(result.output.size() > 2000 ? result.output.size() - 2000 : 0));
+      error.details.push_back(
+          result.output.substr(result.output.size() > 2000 ? result.output.size() - 2000 : 0));
       return error;
     }
     // After the exit, take what the pipe still holds; a grandchild keeping it open is not waited for.

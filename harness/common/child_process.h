@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -98,6 +99,12 @@ class ChildProcess {
   int exit_code_ = -1;
   int term_signal_ = 0;
 };
+
+// Ends several children at once: SIGTERM to every one, then up to `grace` for all of them together
+// to exit, then SIGKILL to the rest; all are reaped. For children that clean up after themselves
+// (a matrix cell's kharness ends its own qemu and gdb): ended one after another with the default
+// grace, the last would wait for the others' and might be killed in the middle of its cleanup.
+void terminate_all(std::span<ChildProcess* const> children, std::chrono::milliseconds grace);
 
 // Runs a program to completion with a deadline, capturing stdout and stderr together (for short
 // tools: nm, objdump, make olddefconfig). The child is killed when the deadline passes.

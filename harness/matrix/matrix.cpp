@@ -30,6 +30,9 @@ constexpr const char* kOutputFile = "output.log";
 constexpr const char* kMatrixFile = "matrix.json";
 // Every cell run writes its reproducer here; the matrix removes it once the cell passed.
 constexpr const char* kBundleDir = "bundle";
+// How long interrupted cells get to end their qemu and gdb: a cell waits up to ~3 s for them
+// (gdb's -gdb-exit, then each child's own grace), more on a loaded machine.
+constexpr std::chrono::milliseconds kCellCleanupGrace{15'000};
 
 // A name that is safe as one folder name: letters, digits and "._-@+" kept, the rest '_'.
 std::string folder_name(std::string_view text) {
@@ -58,12 +61,9 @@ void count_results(const std::vector<trace::ExpectationResult>& results, int& pa
 
 // The kernel's provenance for matrix.json: the column, the cache entry and its build metadata.
 json kernel_provenance(const KernelColumn& column, const trace::RunReport& report) {
-  json kernel = {{"option", column.option},
-                 {"value", column.value},
-                 {"key", report.kernel_key},
-                 {"release", report.kernel_release},
-                 {"version", report.kernel_version},
-                 {"source", report.kernel_source}};
+  json kernel = {{"option", column.option},          {"value", column.value},
+                 {"key", report.kernel_key},         {"release", report.kernel_release},
+                 {"version", report.kernel_version}, {"source", report.kernel_source}};
   json fragments = json::array();
   for (const auto& fragment : column.request.extra_fragments) {
     fragments.push_back(fragment.string());
@@ -80,7 +80,8 @@ json kernel_provenance(const KernelColumn& column, const trace::RunReport& repor
   return kernel;
 }
 
-CellResult cell_from_report(trace::RunReport report, const json& cell_json, const std::filesystem::path& dir) {
+CellResult cell_from_report(trace::RunReport report, const json& cell_json,
+                            const std::filesystem::path& dir) {
   CellResult cell;
   cell.dir = dir;
   cell.scenario = report.scenario;
@@ -135,8 +136,9 @@ Status golden_for_cell(CellResult& cell, const std::filesystem::path& golden_dir
   }
   // A result a previous check appended is replaced, not doubled.
   auto& results = cell.report->results;
-  results.erase(std::remove_if(results.begin(), results.end(), [](const auto& r) { return r.kind == "golden"; }),
-                results.end());
+  results.erase(
+      std::remove_if(results.begin(), results.end(), [](const auto& r) { return r.kind == "golden"; }),
+      results.end());
   if (cell.report->verdict == Verdict::Fail && cell.golden &&
       cell.golden->status == report::GoldenCheck::Status::Differs) {
     cell.report->verdict = trace::overall_verdict(results);
@@ -173,14 +175,16 @@ std::vector<std::string> planned_cells(const std::filesystem::path& dir) {
 // Orders columns by kernel version (unversioned ones last, in the order given) and rows by the
 // scenarios' first appearance.
 void order(MatrixResult& result) {
-  std::stable_sort(result.columns.begin(), result.columns.end(), [](const ColumnResult& a, const ColumnResult& b) {
-    if (a.release.empty() != b.release.empty()) {
-      return b.release.empty();
-    }
-    return a.version < b.version;
-  });
+  std::stable_sort(result.columns.begin(), result.columns.end(),
+                   [](const ColumnResult& a, const ColumnResult& b) {
+                     if (a.release.empty() != b.release.empty()) {
+                       return b.release.empty();
+                     }
+                     return a.version < b.version;
+                   });
   for (const auto& cell : result.cells) {
-    if (std::find(result.scenarios.begin(), result.scenarios.end(), cell.scenario) == result.scenarios.end()) {
+    if (std::find(result.scenarios.begin(), result.scenarios.end(), cell.scenario) ==
+        result.scenarios.end()) {
       result.scenarios.push_back(cell.scenario);
     }
   }
@@ -201,7 +205,9 @@ CellResult unrunnable_cell(const PlannedCell& planned, const ColumnResult& colum
 
 }  // namespace
 
-std::string KernelColumn::label() const { return fmt::format("{} {}", option, value); }
+std::string KernelColumn::label() const {
+  return fmt::format("{} {}", option, value);
+}
 
 std::vector<std::string> KernelColumn::run_arguments() const {
   std::vector<std::string> args = {option, value};
@@ -245,8 +251,8 @@ Result<std::vector<PlannedCell>> plan_matrix(const MatrixOptions& options) {
   for (const auto& file : options.scenarios) {
     KH_ASSIGN_OR_RETURN(trace::Scenario scenario, trace::load_scenario_file(file));
     if (!names.insert(scenario.name).second) {
-      return make_error(ErrorKind::Config, "{}: scenario name '{}' is used twice in this matrix", file.string(),
-                        scenario.name);
+      return make_error(ErrorKind::Config, "{}: scenario name '{}' is used twice in this matrix",
+                        file.string(), scenario.name);
     }
     scenarios.emplace_back(file, scenario.name);
   }
@@ -269,7 +275,8 @@ Result<std::vector<PlannedCell>> plan_matrix(const MatrixOptions& options) {
       cell.column = column;
       cell.cache_key = key;
       cell.key_problem = key_problem;
-      cell.cell = folder_name(fmt::format("{}@{}", name, std::filesystem::path(column.value).filename().string()));
+      cell.cell =
+          folder_name(fmt::format("{}@{}", name, std::filesystem::path(column.value).filename().string()));
       while (!cell_names.insert(cell.cell).second) {
         cell.cell += "+";
       }
@@ -358,13 +365,14 @@ Status write_cell_files(const std::filesystem::path& dir, const trace::RunReport
   if (golden) {
     cell["golden"] = golden_json(*golden);
   }
-  return write_file_atomically(dir / kCellFile, cell.dump(2, ' ', false, json::error_handler_t::replace) + "\n");
+  return write_file_atomically(dir / kCellFile,
+                               cell.dump(2, ' ', false, json::error_handler_t::replace) + "\n");
 }
 
 }  // namespace
 
-Status write_cell_dir(const std::filesystem::path& dir, const trace::RunReport& report, const KernelColumn& column,
-                      const std::optional<report::GoldenCheck>& golden) {
+Status write_cell_dir(const std::filesystem::path& dir, const trace::RunReport& report,
+                      const KernelColumn& column, const std::optional<report::GoldenCheck>& golden) {
   return write_cell_files(dir, report, kernel_provenance(column, report), golden);
 }
 
@@ -405,7 +413,8 @@ Result<MatrixResult> run_matrix(const MatrixOptions& options) {
       built.problem = engine::verdict_for(kernel.error().kind);
       built.reason = kernel.error().to_string();
       if (options.progress) {
-        fmt::print(stderr, "kharness: {}: {} {}\n", column.label(), trace::to_string(*built.problem), built.reason);
+        fmt::print(stderr, "kharness: {}: {} {}\n", column.label(), trace::to_string(*built.problem),
+                   built.reason);
       }
     }
     result.columns.push_back(std::move(built));
@@ -484,9 +493,15 @@ Result<MatrixResult> run_matrix(const MatrixOptions& options) {
       std::filesystem::remove_all(dir, ec);
       std::filesystem::create_directories(dir, ec);
       ChildSpec spec;
-      spec.argv = {options.kharness.string(), "run", cell->scenario_file.string(), "--accel",
-                   std::string(vm::to_string(options.accel)), "--out", dir.string(),
-                   "--bundle", (dir / kBundleDir).string()};
+      spec.argv = {options.kharness.string(),
+                   "run",
+                   cell->scenario_file.string(),
+                   "--accel",
+                   std::string(vm::to_string(options.accel)),
+                   "--out",
+                   dir.string(),
+                   "--bundle",
+                   (dir / kBundleDir).string()};
       for (const auto& arg : cell->column.run_arguments()) {
         spec.argv.push_back(arg);
       }
@@ -511,7 +526,13 @@ Result<MatrixResult> run_matrix(const MatrixOptions& options) {
     }
     auto ready = wait_readable(fds, Deadline::never());
     if (!ready.ok()) {
-      // Ctrl-C: every running cell is ended by its destructor (its kharness ends its qemu and gdb).
+      // Ctrl-C: every running cell's kharness is told at once and given the time to end its own
+      // qemu and gdb (each waits up to a few seconds for them) before anything is killed.
+      std::vector<ChildProcess*> children;
+      for (auto& run : running) {
+        children.push_back(&run.child);
+      }
+      terminate_all(children, kCellCleanupGrace);
       return std::move(ready).error();
     }
     for (auto it = running.begin(); it != running.end();) {
@@ -541,7 +562,8 @@ Result<MatrixResult> run_matrix(const MatrixOptions& options) {
     names.push_back(cell.cell);
   }
   matrix["planned"] = std::move(names);
-  KH_TRY(write_file_atomically(options.out_dir / kMatrixFile, matrix.dump(2, ' ', false, json::error_handler_t::replace) + "\n"));
+  KH_TRY(write_file_atomically(options.out_dir / kMatrixFile,
+                               matrix.dump(2, ' ', false, json::error_handler_t::replace) + "\n"));
   return result;
 }
 
@@ -628,8 +650,11 @@ int matrix_exit_code(const MatrixResult& result) {
 json matrix_json(const MatrixResult& result) {
   json columns = json::array();
   for (const auto& column : result.columns) {
-    json entry = {{"option", column.column.option}, {"value", column.column.value}, {"release", column.release},
-                  {"key", column.key},           {"build_seconds", column.build_seconds},
+    json entry = {{"option", column.column.option},
+                  {"value", column.column.value},
+                  {"release", column.release},
+                  {"key", column.key},
+                  {"build_seconds", column.build_seconds},
                   {"cached", column.was_cached}};
     if (column.problem) {
       entry["problem"] = trace::to_string(*column.problem);

@@ -3,10 +3,9 @@
 // --golden, skips the commit that does not build, reports the trace diff, and runs again from
 // the cache. The first run builds one full kernel (minutes) and then only fs/namespace.o, the
 // link and bzImage per step; a second run of the same bisection builds nothing.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -24,6 +23,7 @@
 #include "engine/trace_engine.h"
 #include "kernel/kernel_cache.h"
 #include "report/golden.h"
+#include "support/processes.h"
 
 namespace kh {
 namespace {
@@ -166,35 +166,12 @@ int processes_matching(const std::string& pattern) {
   return ran.ok() ? std::atoi(ran->output.c_str()) : 0;
 }
 
-// Our children once kharness was reaped: whatever it left behind (we are their subreaper).
-// Processes that kharness killed may still be dying when it exits (make's compilers get the
-// group's SIGKILL last): they are reaped here for up to 10 s; what then still lives was left.
-std::string children_left() {
-  auto listed = [] {
-    std::string left;
-    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-      std::ifstream children(task.path() / "children");
-      std::string pids;
-      std::getline(children, pids);
-      left += pids;
-    }
-    return left;
-  };
-  const Deadline deadline = Deadline::in(std::chrono::seconds(10));
-  while (!listed().empty() && !deadline.expired()) {
-    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
-    }
-    ::usleep(50 * 1000);
-  }
-  return listed();
-}
-
 // After the test above: every kernel but the broken commit's is cached, so the bisection reaches
 // the build of that commit within seconds. Ctrl-C there ends make and its compilers, leaves the
 // private worktree clean and the user's checkout where it was; the same bisection then runs again
 // from the cache and finds the same commit.
 TEST_F(BisectVmTest, CtrlCDuringABuildLeavesNoProcessAndTheSameBisectThenSucceeds) {
-  ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  test_support::become_subreaper();
   const std::string head_before = rev(repo_, "HEAD");
   ChildSpec spec;
   spec.argv = {kKharness,        "bisect", kScenario,      "--kernel-source", repo_.string(), "--good",
@@ -222,7 +199,7 @@ TEST_F(BisectVmTest, CtrlCDuringABuildLeavesNoProcessAndTheSameBisectThenSucceed
   ::kill(child->pid(), SIGINT);
   ASSERT_TRUE(child->wait(Deadline::in(std::chrono::seconds(60))).ok()) << log();
   EXPECT_EQ(child->exit_code(), 130) << log();
-  EXPECT_EQ(children_left(), "") << "left behind:\n" << log();
+  EXPECT_THAT(test_support::children_left(), ::testing::IsEmpty()) << log();
   EXPECT_EQ(processes_matching(make_pattern), 0);
   EXPECT_EQ(rev(repo_, "HEAD"), head_before);
   // The private worktree holds no half-applied checkout.

@@ -2,7 +2,6 @@
 // verdicts, guest scoping, every failure class, and that no qemu or gdb outlives a run.
 #include <dirent.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -16,6 +15,7 @@
 
 #include "common/child_process.h"
 #include "common/temp_dir.h"
+#include "support/processes.h"
 
 namespace kh {
 namespace {
@@ -24,48 +24,19 @@ const std::string kKharness = KH_BINARY_DIR "/kharness";
 const std::string kScenarios = KH_SOURCE_DIR "/tests/engine/scenarios/";
 
 // Makes this test process the reaper of every orphan below it, so that a qemu or gdb that
-// outlives kharness becomes our child and shows up in children_left().
+// outlives kharness becomes our child and shows up in test_support::children_left().
 class EngineVmTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0); }
+  static void SetUpTestSuite() { test_support::become_subreaper(); }
 
   void TearDown() override {
-    std::vector<std::string> left = children_left();
+    std::vector<std::string> left = test_support::children_left();
     EXPECT_TRUE(left.empty()) << "processes outlived kharness: " << ::testing::PrintToString(left);
-    for (pid_t pid : child_pids()) {
-      ::kill(pid, SIGKILL);
-    }
+    test_support::kill_children();
   }
 
-  // Pids of our direct children (after kharness was reaped: the orphans it left).
-  static std::set<pid_t> child_pids() {
-    std::set<pid_t> pids;
-    DIR* tasks = ::opendir("/proc/self/task");
-    if (tasks == nullptr) {
-      return pids;
-    }
-    while (dirent* task = ::readdir(tasks)) {
-      if (task->d_name[0] == '.') continue;
-      std::ifstream children(std::string("/proc/self/task/") + task->d_name + "/children");
-      pid_t pid;
-      while (children >> pid) pids.insert(pid);
-    }
-    ::closedir(tasks);
-    return pids;
-  }
-
-  static std::vector<std::string> children_left() {
-    std::vector<std::string> left;
-    for (pid_t pid : child_pids()) {
-      std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
-      std::string name;
-      std::getline(comm, name);
-      left.push_back(name + "[" + std::to_string(pid) + "]");
-    }
-    return left;
-  }
-
-  static CommandOutput run(std::vector<std::string> args, std::chrono::seconds limit = std::chrono::seconds(240)) {
+  static CommandOutput run(std::vector<std::string> args,
+                           std::chrono::seconds limit = std::chrono::seconds(240)) {
     ChildSpec spec;
     spec.argv = {kKharness, "run", "--accel", "tcg"};
     spec.argv.insert(spec.argv.end(), args.begin(), args.end());
@@ -104,9 +75,11 @@ struct BackgroundRun {
     while (stderr_text.find(text) == std::string::npos) {
       const int fd = child.stderr_fd();
       auto ready = wait_readable(std::span<const int>(&fd, 1), deadline);
-      if (!ready.ok()) return false;
+      if (!ready.ok())
+        return false;
       ssize_t n = ::read(fd, buffer, sizeof buffer);
-      if (n <= 0) return false;
+      if (n <= 0)
+        return false;
       stderr_text.append(buffer, static_cast<std::size_t>(n));
     }
     return true;
@@ -118,17 +91,20 @@ struct BackgroundRun {
     pid_t found = -1;
     while (dirent* entry = ::readdir(proc)) {
       pid_t pid = std::atoi(entry->d_name);
-      if (pid <= 0) continue;
+      if (pid <= 0)
+        continue;
       std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
       std::string line;
       std::getline(stat, line);
       auto close = line.rfind(')');
-      if (close == std::string::npos || line.find("(qemu-system-x86") == std::string::npos) continue;
+      if (close == std::string::npos || line.find("(qemu-system-x86") == std::string::npos)
+        continue;
       std::istringstream rest(line.substr(close + 2));
       std::string state;
       pid_t parent = 0;
       rest >> state >> parent;
-      if (parent == child.pid()) found = pid;
+      if (parent == child.pid())
+        found = pid;
     }
     ::closedir(proc);
     return found;
@@ -187,7 +163,8 @@ TEST_F(EngineVmTest, GuestScopeSeesOnlyTheGuestAndScopeAllAlsoSeesInit) {
     comms.insert(hit["task_comm"].get<std::string>());
   }
   EXPECT_TRUE(comms.count("mnt_ns_clone")) << ::testing::PrintToString(comms);
-  EXPECT_GE(comms.size(), 2u) << "init's own mounts should be counted too: " << ::testing::PrintToString(comms);
+  EXPECT_GE(comms.size(), 2u) << "init's own mounts should be counted too: "
+                              << ::testing::PrintToString(comms);
 }
 
 TEST_F(EngineVmTest, UnknownFunctionIsAnErrorBeforeTheVmBoots) {
@@ -208,7 +185,8 @@ TEST_F(EngineVmTest, HangingGuestTimesOutInPhaseGuestExit) {
 }
 
 TEST_F(EngineVmTest, KernelPanicIsInfraWithThePanicLine) {
-  CommandOutput out = run({kScenarios + "bind-path.xml", "--append", "rdinit=/no/such/init init=/no/such/init"});
+  CommandOutput out =
+      run({kScenarios + "bind-path.xml", "--append", "rdinit=/no/such/init init=/no/such/init"});
   EXPECT_EQ(out.exit_code, 3) << out.output;
   EXPECT_NE(out.output.find("INFRA"), std::string::npos) << out.output;
   EXPECT_NE(out.output.find("Kernel panic"), std::string::npos) << out.output;
@@ -216,7 +194,8 @@ TEST_F(EngineVmTest, KernelPanicIsInfraWithThePanicLine) {
 
 TEST_F(EngineVmTest, QemuKilledMidRunIsInfra) {
   BackgroundRun run = BackgroundRun::start(kScenarios + "hang.xml", {"--timeout", "60"});
-  ASSERT_TRUE(run.wait_for_stderr("kharness: boot", Deadline::in(std::chrono::seconds(90)))) << run.stderr_text;
+  ASSERT_TRUE(run.wait_for_stderr("kharness: boot", Deadline::in(std::chrono::seconds(90))))
+      << run.stderr_text;
   pid_t qemu = run.qemu_pid();
   ASSERT_GT(qemu, 0);
   ASSERT_EQ(::kill(qemu, SIGKILL), 0);
@@ -228,8 +207,10 @@ TEST_F(EngineVmTest, QemuKilledMidRunIsInfra) {
 TEST_F(EngineVmTest, SigintMidRunEndsEverythingWithItsOwnVerdict) {
   TempDir dir = std::move(TempDir::create("kh-engine-test-")).value();
   const auto json_path = dir.path() / "interrupted.json";
-  BackgroundRun run = BackgroundRun::start(kScenarios + "hang.xml", {"--timeout", "60", "--json", json_path.string()});
-  ASSERT_TRUE(run.wait_for_stderr("kharness: boot", Deadline::in(std::chrono::seconds(90)))) << run.stderr_text;
+  BackgroundRun run =
+      BackgroundRun::start(kScenarios + "hang.xml", {"--timeout", "60", "--json", json_path.string()});
+  ASSERT_TRUE(run.wait_for_stderr("kharness: boot", Deadline::in(std::chrono::seconds(90))))
+      << run.stderr_text;
   ASSERT_GT(run.qemu_pid(), 0);
   ::kill(run.child.pid(), SIGINT);
   auto state = run.child.wait(Deadline::in(std::chrono::seconds(30)));
@@ -301,8 +282,10 @@ TEST_F(EngineVmTest, WhatADyingGdbPrintedOutsideMiIsTheInfraEvidence) {
 TEST_F(EngineVmTest, GdbKilledMidRunIsInfraNamingThePhase) {
   TempDir dir = std::move(TempDir::create("kh-engine-test-")).value();
   const auto json_path = dir.path() / "gdb-killed.json";
-  BackgroundRun run = BackgroundRun::start(kScenarios + "hang.xml", {"--timeout", "60", "--json", json_path.string()});
-  ASSERT_TRUE(run.wait_for_stderr("kharness: boot", Deadline::in(std::chrono::seconds(90)))) << run.stderr_text;
+  BackgroundRun run =
+      BackgroundRun::start(kScenarios + "hang.xml", {"--timeout", "60", "--json", json_path.string()});
+  ASSERT_TRUE(run.wait_for_stderr("kharness: boot", Deadline::in(std::chrono::seconds(90))))
+      << run.stderr_text;
   ChildSpec pkill;
   pkill.argv = {"pkill", "-KILL", "-P", std::to_string(run.child.pid()), "-x", "gdb"};
   auto killed = run_command(pkill, Deadline::in(std::chrono::seconds(10)));
@@ -314,7 +297,8 @@ TEST_F(EngineVmTest, GdbKilledMidRunIsInfraNamingThePhase) {
   nlohmann::json report = read_json(json_path);
   ASSERT_FALSE(report.is_discarded());
   EXPECT_EQ(report["verdict"], "INFRA");
-  EXPECT_NE(report["detail"].get<std::string>().find("gdb exited unexpectedly in phase guest exit"), std::string::npos)
+  EXPECT_NE(report["detail"].get<std::string>().find("gdb exited unexpectedly in phase guest exit"),
+            std::string::npos)
       << report["detail"];
   EXPECT_EQ(report["phase"], "guest exit");
 }
@@ -359,7 +343,8 @@ TEST_F(EngineVmTest, LabShellStopsAtTheGuestsBreakpointAndQuittingEndsTheVm) {
     auto ready = wait_readable(std::span<const int>(&fd, 1), deadline);
     ASSERT_TRUE(ready.ok()) << output;
     ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n <= 0) break;
+    if (n <= 0)
+      break;
     output.append(buffer, static_cast<std::size_t>(n));
   }
   ASSERT_TRUE(shell->wait(deadline).ok());

@@ -1,10 +1,6 @@
 #include "labs/lab_support.h"
 
-#include <dirent.h>
-#include <sys/prctl.h>
-
 #include <fstream>
-#include <set>
 
 #include "common/deadline.h"
 
@@ -28,7 +24,8 @@ void write_text(const std::filesystem::path& path, const std::string& text) {
 
 std::string scenario_text(const std::string& guest, const std::vector<std::string>& functions,
                           const std::string& breakpoint_body) {
-  std::string text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<scenario name=\"lab-test\" timeout=\"180\">\n";
+  std::string text =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<scenario name=\"lab-test\" timeout=\"180\">\n";
   text += "  " + guest + "\n";
   for (const auto& function : functions) {
     text += "  <breakpoint function=\"" + function + "\">" + breakpoint_body + "</breakpoint>\n";
@@ -36,28 +33,5 @@ std::string scenario_text(const std::string& guest, const std::vector<std::strin
   text += "</scenario>\n";
   return text;
 }
-
-std::vector<std::string> children_left() {
-  std::set<pid_t> pids;
-  if (DIR* tasks = ::opendir("/proc/self/task")) {
-    while (dirent* task = ::readdir(tasks)) {
-      if (task->d_name[0] == '.') continue;
-      std::ifstream children(std::string("/proc/self/task/") + task->d_name + "/children");
-      pid_t pid;
-      while (children >> pid) pids.insert(pid);
-    }
-    ::closedir(tasks);
-  }
-  std::vector<std::string> left;
-  for (pid_t pid : pids) {
-    std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
-    std::string name;
-    std::getline(comm, name);
-    left.push_back(name + "[" + std::to_string(pid) + "]");
-  }
-  return left;
-}
-
-void become_subreaper() { ::prctl(PR_SET_CHILD_SUBREAPER, 1); }
 
 }  // namespace kh::labs_test

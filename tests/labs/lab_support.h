@@ -14,7 +14,8 @@ namespace kh::labs_test {
 inline const std::string kKharness = KH_BINARY_DIR "/kharness";
 
 // Runs `kharness ARGS...` with NO_COLOR and `env` on top, to completion.
-CommandOutput kharness(std::vector<std::string> args, std::vector<std::pair<std::string, std::string>> env = {},
+CommandOutput kharness(std::vector<std::string> args,
+                       std::vector<std::pair<std::string, std::string>> env = {},
                        std::chrono::seconds limit = std::chrono::seconds(300));
 
 // Writes `text` to `path`, making its folder.
@@ -23,11 +24,5 @@ void write_text(const std::filesystem::path& path, const std::string& text);
 // A scenario with this <guest> element (verbatim) and breakpoints on `functions`.
 std::string scenario_text(const std::string& guest, const std::vector<std::string>& functions,
                           const std::string& breakpoint_body = "");
-
-// The names of our direct children: after kharness was reaped, whatever it left behind.
-std::vector<std::string> children_left();
-
-// Makes this process the reaper of orphans below it (so children_left() sees them).
-void become_subreaper();
 
 }  // namespace kh::labs_test

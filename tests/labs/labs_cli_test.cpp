@@ -7,6 +7,7 @@
 
 #include "common/temp_dir.h"
 #include "labs/lab_support.h"
+#include "support/processes.h"
 
 namespace kh {
 namespace {
@@ -17,7 +18,7 @@ using labs_test::write_text;
 
 class LabsCliTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { labs_test::become_subreaper(); }
+  static void SetUpTestSuite() { test_support::become_subreaper(); }
 
   void SetUp() override {
     auto dir = TempDir::create("kh-labs-cli-");
@@ -26,7 +27,8 @@ class LabsCliTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    EXPECT_TRUE(labs_test::children_left().empty()) << ::testing::PrintToString(labs_test::children_left());
+    EXPECT_TRUE(test_support::children_left().empty())
+        << ::testing::PrintToString(test_support::children_left());
     // An empty cache of its own: nothing was built or downloaded into it but the guest's parts.
     std::error_code ec;
     EXPECT_FALSE(std::filesystem::exists(cache() / "kernels", ec));
@@ -34,7 +36,9 @@ class LabsCliTest : public ::testing::Test {
   }
 
   std::filesystem::path cache() const { return dir_->path() / "cache"; }
-  std::vector<std::pair<std::string, std::string>> env() const { return {{"KHARNESS_CACHE_DIR", cache().string()}}; }
+  std::vector<std::pair<std::string, std::string>> env() const {
+    return {{"KHARNESS_CACHE_DIR", cache().string()}};
+  }
 
   std::filesystem::path scenario(const std::string& guest) {
     const std::filesystem::path path = dir_->path() / "lab.xml";
@@ -78,11 +82,14 @@ INSTANTIATE_TEST_SUITE_P(
         CliCase{"run_compile_error", "run", "<guest source=\"broken.c\"/>", "broken.c:2:", 3},
         CliCase{"run_missing_source", "run", "<guest source=\"absent.c\"/>", "absent.c does not exist", 3},
         CliCase{"run_dynamic_binary", "run", "<guest binary=\"dynamic\"/>", "dynamically linked", 3},
-        CliCase{"run_missing_file", "run", "<guest command=\"true\">\n<file src=\"absent.txt\" dest=\"/a\"/></guest>",
+        CliCase{"run_missing_file", "run",
+                "<guest command=\"true\">\n<file src=\"absent.txt\" dest=\"/a\"/></guest>",
                 "absent.txt for /a does not exist", 4},
         CliCase{"run_dest_escapes", "run",
-                "<guest command=\"true\">\n<file src=\"lab.xml\" dest=\"/lab/../../x\"/></guest>", "without '..'", 4},
-        CliCase{"run_src_escapes", "run", "<guest command=\"true\">\n<file src=\"../x\" dest=\"/x\"/></guest>",
+                "<guest command=\"true\">\n<file src=\"lab.xml\" dest=\"/lab/../../x\"/></guest>",
+                "without '..'", 4},
+        CliCase{"run_src_escapes", "run",
+                "<guest command=\"true\">\n<file src=\"../x\" dest=\"/x\"/></guest>",
                 "outside the scenario's folder", 4},
         CliCase{"shell_compile_error", "shell", "<guest source=\"broken.c\"/>", "broken.c:2:", 3},
         CliCase{"record_compile_error", "record", "<guest source=\"broken.c\"/>", "broken.c:2:", 3}),
@@ -91,8 +98,10 @@ INSTANTIATE_TEST_SUITE_P(
 TEST_F(LabsCliTest, RecordNeedsAScenarioOrACommandWithBreakpoints) {
   auto neither = kharness({"record", "-o", (dir_->path() / "out.xml").string()}, env());
   EXPECT_EQ(neither.exit_code, 2) << neither.output;
-  EXPECT_NE(neither.output.find("record needs a SCENARIO, or --guest-command"), std::string::npos) << neither.output;
-  auto no_break = kharness({"record", "--guest-command", "true", "-o", (dir_->path() / "out.xml").string()}, env());
+  EXPECT_NE(neither.output.find("record needs a SCENARIO, or --guest-command"), std::string::npos)
+      << neither.output;
+  auto no_break =
+      kharness({"record", "--guest-command", "true", "-o", (dir_->path() / "out.xml").string()}, env());
   EXPECT_EQ(no_break.exit_code, 2) << no_break.output;
   EXPECT_NE(no_break.output.find("at least one --break"), std::string::npos) << no_break.output;
 }

@@ -13,6 +13,7 @@
 #include "common/deadline.h"
 #include "common/temp_dir.h"
 #include "labs/lab_support.h"
+#include "support/processes.h"
 
 namespace kh {
 namespace {
@@ -35,7 +36,7 @@ const char* kMountProgram =
 
 class LabsVmTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { labs_test::become_subreaper(); }
+  static void SetUpTestSuite() { test_support::become_subreaper(); }
 
   void SetUp() override {
     auto dir = TempDir::create("kh-labs-vm-");
@@ -44,7 +45,8 @@ class LabsVmTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    EXPECT_TRUE(labs_test::children_left().empty()) << ::testing::PrintToString(labs_test::children_left());
+    EXPECT_TRUE(test_support::children_left().empty())
+        << ::testing::PrintToString(test_support::children_left());
   }
 
   const std::filesystem::path& dir() const { return dir_->path(); }

@@ -2,10 +2,10 @@
 // the table, the cell folders, JUnit against the CI schema, goldens, SKIP, a broken column,
 // plan -> run --out -> merge, the HTML page of a run and of a merge, and Ctrl-C.
 #include <signal.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -16,6 +16,7 @@
 #include "common/child_process.h"
 #include "common/file_io.h"
 #include "common/temp_dir.h"
+#include "support/processes.h"
 
 namespace kh {
 namespace {
@@ -26,7 +27,8 @@ const std::string kTestScenarios = KH_SOURCE_DIR "/tests/matrix/scenarios/";
 const std::vector<std::string> kKernels = {"--kernel-package", "linux-source-6.1", "--kernel-package",
                                            "linux-source-6.12"};
 
-CommandOutput kharness(std::vector<std::string> args, std::chrono::seconds limit = std::chrono::seconds(1500)) {
+CommandOutput kharness(std::vector<std::string> args,
+                       std::chrono::seconds limit = std::chrono::seconds(1500)) {
   ChildSpec spec;
   spec.argv = {kKharness};
   spec.argv.insert(spec.argv.end(), args.begin(), args.end());
@@ -61,10 +63,11 @@ TEST_F(MatrixVmTest, TwoScenariosOnTwoKernelsPassWithTableFilesAndValidJunit) {
   const auto out = dir() / "out";
   const auto junit = dir() / "junit.xml";
   const auto html = dir() / "matrix.html";
-  CommandOutput run = kharness(with({"matrix", kScenarios + "trace-mount.xml", kScenarios + "bind-mount.xml",
-                                     "--accel", "tcg", "-j", "2", "--out", out.string(), "--junit", junit.string(),
-                                     "--json", (dir() / "matrix.json").string(), "--html", html.string()},
-                                    kKernels));
+  CommandOutput run =
+      kharness(with({"matrix", kScenarios + "trace-mount.xml", kScenarios + "bind-mount.xml", "--accel",
+                     "tcg", "-j", "2", "--out", out.string(), "--junit", junit.string(), "--json",
+                     (dir() / "matrix.json").string(), "--html", html.string()},
+                    kKernels));
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_NE(run.output.find("scenario"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("6.1."), std::string::npos) << run.output;
@@ -96,7 +99,8 @@ TEST_F(MatrixVmTest, TwoScenariosOnTwoKernelsPassWithTableFilesAndValidJunit) {
   // step from 6.1 to 6.12.
   auto page = read_file(html);
   ASSERT_TRUE(page.ok()) << page.error().to_string();
-  EXPECT_NE(page->find("<span class=\"badge pass\">PASS</span> <span>kharness matrix</span>"), std::string::npos);
+  EXPECT_NE(page->find("<span class=\"badge pass\">PASS</span> <span>kharness matrix</span>"),
+            std::string::npos);
   EXPECT_NE(page->find("data-cells=\"4\" data-passed=\"4\""), std::string::npos);
   std::size_t pass_cells = 0;
   for (std::size_t at = page->find("<td class=\"cell pass\" data-cell=\""); at != std::string::npos;
@@ -106,9 +110,11 @@ TEST_F(MatrixVmTest, TwoScenariosOnTwoKernelsPassWithTableFilesAndValidJunit) {
   EXPECT_EQ(pass_cells, 4u);
   for (int n = 0; n < 4; ++n) {
     EXPECT_NE(page->find(fmt::format("<a href=\"#cell-{}\"", n)), std::string::npos) << n;
-    EXPECT_NE(page->find(fmt::format("<section class=\"cell\" id=\"cell-{}\" data-cell=\"", n)), std::string::npos)
+    EXPECT_NE(page->find(fmt::format("<section class=\"cell\" id=\"cell-{}\" data-cell=\"", n)),
+              std::string::npos)
         << n;
-    EXPECT_NE(page->find(fmt::format("<article class=\"run\" id=\"cell-{}-run\">", n)), std::string::npos) << n;
+    EXPECT_NE(page->find(fmt::format("<article class=\"run\" id=\"cell-{}-run\">", n)), std::string::npos)
+        << n;
   }
   EXPECT_NE(page->find("data-breakpoint=\"attach_recursive_mnt\""), std::string::npos);
   EXPECT_NE(page->find("<g class=\"mount added\" data-mount-point=\"/mount_dir_test\""), std::string::npos);
@@ -121,8 +127,10 @@ TEST_F(MatrixVmTest, TwoScenariosOnTwoKernelsPassWithTableFilesAndValidJunit) {
 
 TEST_F(MatrixVmTest, GoldensAreWrittenThenCheckedAndAnEditedOneFailsNamingTheFrame) {
   const auto goldens = dir() / "goldens";
-  const std::vector<std::string> base = {"matrix", kScenarios + "trace-mount.xml", "--accel", "tcg",
-                                         "--kernel-package", "linux-source-6.1", "--golden", goldens.string()};
+  const std::vector<std::string> base = {"matrix",           kScenarios + "trace-mount.xml",
+                                         "--accel",          "tcg",
+                                         "--kernel-package", "linux-source-6.1",
+                                         "--golden",         goldens.string()};
   CommandOutput update = kharness(with(base, {"--update", "--out", (dir() / "a").string()}));
   ASSERT_EQ(update.exit_code, 0) << update.output;
   std::vector<std::filesystem::path> written;
@@ -167,8 +175,8 @@ TEST_F(MatrixVmTest, GoldensAreWrittenThenCheckedAndAnEditedOneFailsNamingTheFra
   EXPECT_TRUE(std::filesystem::is_regular_file(kept[0] / "vmlinux"));
 
   // The same golden through `run --golden`.
-  CommandOutput single = kharness({"run", kScenarios + "trace-mount.xml", "--accel", "tcg", "--golden",
-                                   written[0].string()});
+  CommandOutput single =
+      kharness({"run", kScenarios + "trace-mount.xml", "--accel", "tcg", "--golden", written[0].string()});
   EXPECT_EQ(single.exit_code, 1) << single.output;
   EXPECT_NE(single.output.find("do_loopback_renamed"), std::string::npos) << single.output;
 }
@@ -176,9 +184,10 @@ TEST_F(MatrixVmTest, GoldensAreWrittenThenCheckedAndAnEditedOneFailsNamingTheFra
 TEST_F(MatrixVmTest, ASkippedScenarioAndABrokenColumnDoNotStopTheOthers) {
   const auto not_a_tree = dir() / "not-a-kernel";
   std::filesystem::create_directories(not_a_tree);
-  CommandOutput run = kharness({"matrix", kScenarios + "bind-mount.xml", kTestScenarios + "only-new-kernels.xml",
-                                "--accel", "tcg", "--out", (dir() / "out").string(), "--kernel-package",
-                                "linux-source-6.1", "--kernel-source", not_a_tree.string()});
+  CommandOutput run =
+      kharness({"matrix", kScenarios + "bind-mount.xml", kTestScenarios + "only-new-kernels.xml", "--accel",
+                "tcg", "--out", (dir() / "out").string(), "--kernel-package", "linux-source-6.1",
+                "--kernel-source", not_a_tree.string()});
   EXPECT_EQ(run.exit_code, 2) << run.output;
   EXPECT_NE(run.output.find("SKIP"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("PASS"), std::string::npos) << run.output;
@@ -206,8 +215,8 @@ TEST_F(MatrixVmTest, PlanThenRunOutThenMergeGivesTheSameVerdictsAsAMatrixRun) {
     EXPECT_FALSE(cell["cache_key"].get<std::string>().empty());
     const auto cell_dir = dir() / "jobs" / cell["cell"].get<std::string>();
     CommandOutput ran = kharness({"run", cell["scenario_file"].get<std::string>(), "--accel", "tcg",
-                                  cell["kernel_option"].get<std::string>(), cell["kernel_value"].get<std::string>(),
-                                  "--out", cell_dir.string()});
+                                  cell["kernel_option"].get<std::string>(),
+                                  cell["kernel_value"].get<std::string>(), "--out", cell_dir.string()});
     EXPECT_EQ(ran.exit_code, 0) << ran.output;
     merge.push_back(cell_dir.string());
   }
@@ -221,52 +230,62 @@ TEST_F(MatrixVmTest, PlanThenRunOutThenMergeGivesTheSameVerdictsAsAMatrixRun) {
     EXPECT_NE(page->find(fmt::format("<section class=\"cell\" id=\"cell-{}\"", n)), std::string::npos) << n;
   }
   EXPECT_NE(page->find("data-scenario=\"propagation\""), std::string::npos);
-  CommandOutput direct =
-      kharness(with(with({"matrix"}, scenarios), with({"--accel", "tcg", "--out", (dir() / "direct").string()}, kKernels)));
+  CommandOutput direct = kharness(with(
+      with({"matrix"}, scenarios), with({"--accel", "tcg", "--out", (dir() / "direct").string()}, kKernels)));
   EXPECT_EQ(direct.exit_code, 0) << direct.output;
   // The same table: everything before the totals line's wall time.
   auto table = [](const std::string& output) { return output.substr(0, output.find("; wall")); };
   auto merged_table = table(merged.output);
-  EXPECT_EQ(merged_table.substr(0, merged_table.find(" cells:")), table(direct.output).substr(0, table(direct.output).find(" cells:")))
-      << merged.output << "\n---\n" << direct.output;
+  EXPECT_EQ(merged_table.substr(0, merged_table.find(" cells:")),
+            table(direct.output).substr(0, table(direct.output).find(" cells:")))
+      << merged.output << "\n---\n"
+      << direct.output;
 }
 
 TEST_F(MatrixVmTest, CtrlCEndsEveryCellAndLeavesNoProcess) {
-  ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  test_support::become_subreaper();
   ChildSpec spec;
-  spec.argv = {kKharness, "matrix", KH_SOURCE_DIR "/tests/engine/scenarios/hang.xml", kScenarios + "trace-mount.xml",
-               "--accel", "tcg", "-j", "2", "--out", (dir() / "out").string(), "--kernel-package",
+  spec.argv = {kKharness,
+               "matrix",
+               KH_SOURCE_DIR "/tests/engine/scenarios/hang.xml",
+               kScenarios + "trace-mount.xml",
+               "--accel",
+               "tcg",
+               "-j",
+               "2",
+               "--out",
+               (dir() / "out").string(),
+               "--kernel-package",
                "linux-source-6.1"};
   spec.stdout_mode = Stdio::Null;
   spec.stderr_mode = Stdio::Null;
   spec.own_process_group = false;
   auto child = ChildProcess::spawn(spec);
   ASSERT_TRUE(child.ok());
-  // Wait until both cells' qemu run.
-  const Deadline deadline = Deadline::in(std::chrono::seconds(120));
-  auto qemus = [] {
-    CommandOutput out;
-    ChildSpec pgrep;
-    pgrep.argv = {"pgrep", "-c", "-f", "qemu-system-x86_64.*kh-"};
-    auto ran = run_command(pgrep, Deadline::in(std::chrono::seconds(5)));
-    return ran.ok() ? std::atoi(ran->output.c_str()) : 0;
-  };
-  while (qemus() < 1 && !deadline.expired()) {
-    auto none = wait_readable({}, Deadline::in(std::chrono::milliseconds(200)));
+  // Wait until this matrix's cells run a qemu (not any qemu on the machine: tests run side by side).
+  const Deadline deadline = Deadline::in(std::chrono::seconds(300));
+  while (test_support::descendants_named(child->pid(), "qemu-system-x86") < 1 && !deadline.expired()) {
+    auto none = wait_readable({}, Deadline::in(std::chrono::milliseconds(100)));
     (void)none;
   }
+  ASSERT_FALSE(deadline.expired()) << "no cell started a qemu";
   ::kill(child->pid(), SIGINT);
   ASSERT_TRUE(child->wait(Deadline::in(std::chrono::seconds(60))).ok());
   EXPECT_EQ(child->exit_code(), 130);
   // Every descendant that outlived kharness was reparented to us: none may be left.
-  std::string left;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-    std::ifstream children(task.path() / "children");
-    std::string pids;
-    std::getline(children, pids);
-    left += pids;
+  EXPECT_THAT(test_support::children_left(), ::testing::IsEmpty());
+  // The hanging cell was ended by the matrix's Ctrl-C, not killed: its kharness wrote its verdict.
+  const auto cells = dir() / "out";
+  bool interrupted_cell = false;
+  std::error_code ec;
+  for (const auto& cell : std::filesystem::directory_iterator(cells, ec)) {
+    if (cell.path().filename().string().rfind("engine-hang@", 0) == 0) {
+      nlohmann::json report = read_json(cell.path() / "report.json");
+      interrupted_cell = report.is_object() && report.value("verdict", "") == "INTERRUPTED";
+      EXPECT_TRUE(interrupted_cell) << cell.path() << ": " << report.dump();
+    }
   }
-  EXPECT_TRUE(left.empty()) << "left behind: " << left;
+  EXPECT_TRUE(interrupted_cell) << "no engine-hang cell in " << cells;
 }
 
 }  // namespace
