@@ -55,12 +55,6 @@ std::string label_of(const CallTreeNode& node) {
   return label;
 }
 
-// Visible characters of a UTF-8 label (continuation bytes do not count).
-std::size_t display_length(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(
-      text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
-}
-
 std::string_view mark_class(FrameMark mark) {
   switch (mark) {
     case FrameMark::Same:

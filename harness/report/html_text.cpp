@@ -1,5 +1,6 @@
 #include "report/html_text.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <iterator>
 
@@ -102,6 +103,11 @@ std::string html_id(std::string_view text) {
     }
   }
   return out;
+}
+
+std::size_t display_length(std::string_view text) {
+  return static_cast<std::size_t>(std::count_if(
+      text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
 }
 
 }  // namespace kh::report

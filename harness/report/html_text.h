@@ -3,6 +3,7 @@
 // byte can never break the page or its parse.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -17,5 +18,9 @@ std::string html_escape(std::string_view text);
 // An id for an HTML anchor made of `text`: ASCII letters, digits, '-' and '_' kept, every other
 // byte as `.XX` (hex), so that distinct texts give distinct ids. Pure.
 std::string html_id(std::string_view text);
+
+// How many characters a UTF-8 `text` shows (continuation bytes do not count): the width of a
+// label in the SVG drawings, whose fonts are monospace. Pure.
+std::size_t display_length(std::string_view text);
 
 }  // namespace kh::report

@@ -16,10 +16,10 @@ namespace {
 using trace::MountChange;
 using trace::MountEntry;
 
-constexpr double kCharWidth = 0.61 * 12;  // monospace 12 px, as the style sheet sets
+constexpr double kMonoCharWidth = 0.61 * 12;  // monospace 12 px, as the style sheet sets
 constexpr double kRowHeight = 24;
 constexpr double kIndent = 18;
-constexpr double kMargin = 10;
+constexpr double kTableMargin = 10;
 constexpr double kColumnGap = 16;
 
 struct Row {
@@ -30,13 +30,8 @@ struct Row {
   std::optional<std::size_t> parent_row;
 };
 
-std::size_t display_length(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(
-      text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
-}
-
 double text_width(std::string_view text) {
-  return static_cast<double>(display_length(text)) * kCharWidth;
+  return static_cast<double>(display_length(text)) * kMonoCharWidth;
 }
 
 // findmnt's SOURCE: the device, and the mounted directory when it is not the file system's root.
@@ -185,14 +180,14 @@ MountTreePicture mount_tree_svg(const trace::MountTable& table, const std::vecto
     notes = std::max(notes, text_width(row.note));
   }
   std::vector<double> column_x(headings.size());
-  double x = kMargin;
+  double x = kTableMargin;
   for (std::size_t k = 0; k < widths.size(); ++k) {
     column_x[k] = x;
     x += widths[k] + kColumnGap;
   }
   double note_x = x;
-  double width = note_x + notes + kMargin;
-  double height = kMargin + kRowHeight * static_cast<double>(rows.size() + 1) + kMargin;
+  double width = note_x + notes + kTableMargin;
+  double height = kTableMargin + kRowHeight * static_cast<double>(rows.size() + 1) + kTableMargin;
 
   std::string svg;
   auto out = std::back_inserter(svg);
@@ -200,15 +195,17 @@ MountTreePicture mount_tree_svg(const trace::MountTable& table, const std::vecto
                  "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"mount-tree\" width=\"{}\" height=\"{}\" "
                  "viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"{}\">\n<title>{}</title>\n",
                  px(width), px(height), px(width), px(height), html_escape(title), html_escape(title));
-  double heading_y = kMargin + kRowHeight / 2 + 4;
+  double heading_y = kTableMargin + kRowHeight / 2 + 4;
   svg += "<g class=\"heading\">";
   for (std::size_t k = 0; k < headings.size(); ++k) {
     fmt::format_to(out, "<text x=\"{}\" y=\"{}\">{}</text>", px(column_x[k]), px(heading_y), headings[k]);
   }
   svg += "</g>\n";
 
-  auto centre_of = [](std::size_t row) { return kMargin + kRowHeight * (static_cast<double>(row) + 1.5); };
-  auto bullet_x = [](int depth) { return kMargin + 4 + depth * kIndent; };
+  auto centre_of = [](std::size_t row) {
+    return kTableMargin + kRowHeight * (static_cast<double>(row) + 1.5);
+  };
+  auto bullet_x = [](int depth) { return kTableMargin + 4 + depth * kIndent; };
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const Row& row = rows[i];
     const MountEntry& mount = *row.entry;
@@ -222,7 +219,8 @@ MountTreePicture mount_tree_svg(const trace::MountTable& table, const std::vecto
                    row.note.empty() ? "" : ": " + html_escape(row.note));
     if (row.kind) {
       fmt::format_to(out, "<rect class=\"band\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"4\"/>",
-                     px(kMargin / 2), px(cy - kRowHeight / 2 + 1), px(width - kMargin), px(kRowHeight - 2));
+                     px(kTableMargin / 2), px(cy - kRowHeight / 2 + 1), px(width - kTableMargin),
+                     px(kRowHeight - 2));
     }
     if (row.parent_row) {
       double parent_x = bullet_x(rows[*row.parent_row].depth);
