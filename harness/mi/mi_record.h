@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -56,6 +57,13 @@ struct Field {
   Value value;
 };
 
+// A vector moves its elements when it grows only if their moves cannot throw; otherwise it copies
+// them, and with them every string of every nested tuple and list, on each reallocation while
+// parsing: slower, and no behaviour test would notice. Keep these types nothrow-movable.
+static_assert(std::is_nothrow_move_constructible_v<Value> && std::is_nothrow_move_assignable_v<Value>);
+static_assert(std::is_nothrow_move_constructible_v<Field> && std::is_nothrow_move_assignable_v<Field>);
+static_assert(std::is_nothrow_move_constructible_v<Tuple> && std::is_nothrow_move_constructible_v<List>);
+
 // The shared empty value that get() and at() return when nothing matches; compare addresses with
 // it to tell "absent" from "present and empty".
 inline const Value& empty_value() {
@@ -104,6 +112,9 @@ struct StreamRecord {
 struct PromptRecord {};
 
 using Record = std::variant<ResultRecord, AsyncRecord, StreamRecord, PromptRecord>;
+
+// Records are moved out of parse_line()'s result and queued by the session.
+static_assert(std::is_nothrow_move_constructible_v<Record>);
 
 std::string_view to_string(ResultClass result_class);
 

@@ -229,6 +229,38 @@ TEST(FormatRecordTest, WritesEveryRecordKind) {
   EXPECT_EQ(format_record(Record{PromptRecord{}}), "(gdb) ");
 }
 
+// The parser looks for a string's closing quote or first escape eight bytes at a time, with a
+// byte loop for the last bytes of the line: an escape or quote at any offset within a word, and
+// strings ending at any distance from the end of the line, must read the same.
+TEST(CStringTest, EscapesAndQuotesAtEveryOffsetOfAWord) {
+  struct Escape {
+    const char* written;
+    const char* read;
+  };
+  const Escape escapes[] = {{R"(\")", "\""}, {R"(\\)", "\\"}, {R"(\n)", "\n"}, {R"(\101)", "A"}};
+  for (std::size_t length = 0; length <= 20; ++length) {
+    for (std::size_t offset = 0; offset <= length; ++offset) {
+      for (const Escape& escape : escapes) {
+        const std::string before(offset, 'a');
+        const std::string after(length - offset, 'b');
+        const std::string expected = before + escape.read + after;
+        const std::string string = "\"" + before + escape.written + after + "\"";
+        auto stream = parse_line("~" + string);
+        ASSERT_TRUE(stream.ok()) << string << "\n" << stream.error().message;
+        EXPECT_EQ(std::get<StreamRecord>(*stream).text, expected) << string;
+        auto result = parse_line("^done,v=" + string + ",w=\"" + after + "\"");
+        ASSERT_TRUE(result.ok()) << string << "\n" << result.error().message;
+        EXPECT_EQ(std::get<ResultRecord>(*result).get("v").str(), expected) << string;
+        EXPECT_EQ(std::get<ResultRecord>(*result).get("w").str(), after) << string;
+      }
+      const std::string plain(length, 'c');
+      auto unterminated = parse_line("~\"" + plain);
+      ASSERT_FALSE(unterminated.ok()) << plain;
+      EXPECT_EQ(unterminated.error().column, length + 3) << plain;
+    }
+  }
+}
+
 TEST(FormatValueTest, WritesListsOfValuesAndOfResults) {
   List values;
   values.values = {Value{std::string("i1")}, Value{Tuple{}}};
