@@ -5,7 +5,10 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -107,5 +110,21 @@ struct CommandOutput {
   std::string output;
 };
 Result<CommandOutput> run_command(const ChildSpec& spec, Deadline deadline);
+
+// A callback for a child that prints slowly: called each time `interval` passes with no output
+// and no exit (a progress line's elapsed time).
+struct IdleTick {
+  std::chrono::milliseconds interval;
+  std::function<void()> on_idle;
+};
+
+// Reads `child`'s stdout pipe (Stdio::Pipe) as it fills, handing each chunk to `on_output`, until
+// the pipe reaches EOF or the child exits. After the exit it takes what the pipe still holds, but
+// does not wait for a grandchild that keeps the pipe open. Fails with ErrorKind::Timeout at the
+// deadline, Interrupted on Ctrl-C, Internal without a stdout pipe; the child is then left as it
+// is, for the caller to end. Reap it with child.wait() on success.
+Status pump_stdout_until_exit(ChildProcess& child, Deadline deadline,
+                              const std::function<void(std::string_view chunk)>& on_output,
+                              const std::optional<IdleTick>& tick = std::nullopt);
 
 }  // namespace kh
