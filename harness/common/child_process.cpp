@@ -171,6 +171,7 @@ Result<ChildProcess> ChildProcess::spawn(const ChildSpec& spec) {
   }
   child.name_ = name;
   child.own_group_ = own_group;
+  child.grace_ = spec.terminate_grace;
   child.reaped_ = false;
   child.state_ = State::Running;
   if (own_group) {
@@ -199,6 +200,7 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
     terminate();
     pid_ = std::exchange(other.pid_, -1);
     own_group_ = other.own_group_;
+    grace_ = other.grace_;
     reaped_ = std::exchange(other.reaped_, true);
     name_ = std::move(other.name_);
     pidfd_ = std::move(other.pidfd_);

@@ -39,6 +39,8 @@ struct ChildSpec {
   bool stderr_to_stdout = false;      // stderr joins whatever stdout is (overrides stderr_mode)
   bool own_process_group = true;      // setpgid(0, 0): terminal Ctrl-C does not reach it
   bool die_with_parent = true;        // PR_SET_PDEATHSIG(SIGKILL): dies if kharness is killed
+  // How long terminate() without an argument, and so the destructor, waits after SIGTERM.
+  std::chrono::milliseconds terminate_grace{2000};
 };
 
 // A running (or finished) child. Spawned with Boost.Process; its lifetime is tracked with a pidfd,
@@ -81,7 +83,9 @@ class ChildProcess {
 
   // Ends the child's process group: SIGTERM, up to `grace` to exit, then SIGKILL; always reaps.
   // Infallible and idempotent.
-  void terminate(std::chrono::milliseconds grace = std::chrono::milliseconds(2000));
+  void terminate(std::chrono::milliseconds grace);
+  // The same with the spec's terminate_grace; the destructor calls it.
+  void terminate() { terminate(grace_); }
   // Sends a signal to the child's process group (or the child alone without its own group).
   void signal(int signo) const;
 
@@ -91,6 +95,7 @@ class ChildProcess {
 
   pid_t pid_ = -1;
   bool own_group_ = false;
+  std::chrono::milliseconds grace_{2000};
   bool reaped_ = true;
   std::string name_;
   UniqueFd pidfd_;
