@@ -164,6 +164,24 @@ TEST(ChildProcess, TerminateEscalatesToSigkillWhenSigtermIsIgnored) {
   EXPECT_EQ(child.term_signal(), SIGKILL);
 }
 
+// QemuVm relies on it: its destructor gives qemu the spec's grace, not the default 2 s.
+TEST(ChildProcess, TheDestructorWaitsTheSpecsTerminateGraceBeforeSigkill) {
+  ChildSpec spec;
+  spec.argv = {"sh", "-c", "trap '' TERM; echo ready; sleep 100"};
+  spec.stdout_mode = Stdio::Pipe;
+  spec.terminate_grace = 100ms;
+  UniqueFd watch;
+  Clock::time_point destroyed;
+  {
+    ChildProcess child = spawn_or_die(spec);
+    ASSERT_EQ(read_line(child.stdout_fd(), soon()), "ready");
+    watch = watch_process(child.pid());
+    destroyed = Clock::now();
+  }
+  EXPECT_TRUE(dies_before(watch, soon()));
+  EXPECT_LT(Clock::now() - destroyed, 1500ms) << "the default 2 s grace was used";
+}
+
 TEST(ChildProcess, MovingKeepsOneOwner) {
   ChildSpec spec;
   spec.argv = {"sleep", "100"};
