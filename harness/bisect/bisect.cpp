@@ -5,12 +5,12 @@
 #include <map>
 #include <system_error>
 
+#include "common/file_lock.h"
 #include "common/paths.h"
+#include "common/sha256.h"
 #include "engine/trace_engine.h"
 #include "kernel/commit_build.h"
-#include "kernel/file_lock.h"
 #include "kernel/kernel_source.h"
-#include "kernel/sha256.h"
 #include "report/golden.h"
 #include "trace/scenario.h"
 
@@ -19,7 +19,9 @@ namespace {
 
 using kernel::CommitInfo;
 
-std::string short_hash(const std::string& hash) { return hash.substr(0, 12); }
+std::string short_hash(const std::string& hash) {
+  return hash.substr(0, 12);
+}
 
 std::string commit_line(const CommitInfo& commit) {
   return fmt::format("{} {} ({})", short_hash(commit.hash), commit.subject, commit.author_date);
@@ -36,8 +38,8 @@ struct Checked {
 Result<KernelVersion> version_at(const kernel::GitTree& tree, const std::string& rev, std::string_view end) {
   auto makefile = tree.file_at(rev, "Makefile");
   if (!makefile.ok()) {
-    return make_error(ErrorKind::Config, "the {} revision {} has no top-level Makefile: not a kernel tree", end,
-                      short_hash(rev));
+    return make_error(ErrorKind::Config, "the {} revision {} has no top-level Makefile: not a kernel tree",
+                      end, short_hash(rev));
   }
   auto version = kernel::parse_makefile_version(*makefile);
   if (!version.ok()) {
@@ -57,12 +59,14 @@ Result<Checked> check_input(const BisectOptions& options) {
   }
   KH_ASSIGN_OR_RETURN(bool ancestor, tree.is_ancestor(good, bad));
   if (!ancestor) {
-    return make_error(ErrorKind::Config, "--good {} is not an ancestor of --bad {}", options.good, options.bad);
+    return make_error(ErrorKind::Config, "--good {} is not an ancestor of --bad {}", options.good,
+                      options.bad);
   }
   for (const auto& [rev, end] : {std::pair{good, "good"}, std::pair{bad, "bad"}}) {
     KH_ASSIGN_OR_RETURN(KernelVersion version, version_at(tree, rev, end));
     if (scenario.kernels && !scenario.kernels->contains(version)) {
-      return make_error(ErrorKind::Config, "scenario {} applies to kernels {}, but the {} revision {} is linux {}",
+      return make_error(ErrorKind::Config,
+                        "scenario {} applies to kernels {}, but the {} revision {} is linux {}",
                         scenario.name, scenario.kernels->text(), end, short_hash(rev), version.to_string());
     }
   }
@@ -127,7 +131,8 @@ class Stepper {
         return error;
       }
       step.judgement = Judgement::Skip;
-      step.reason = error.message.starts_with("build failed") ? error.message : "build failed: " + error.message;
+      step.reason =
+          error.message.starts_with("build failed") ? error.message : "build failed: " + error.message;
       for (const auto& detail : error.details) {
         if (!detail.empty()) {
           step.reason += " (" + detail.substr(0, detail.find('\n')) + ")";
@@ -141,8 +146,9 @@ class Stepper {
     step.compiled_files = built->compiled_files;
     step.build_seconds = built->seconds;
     step.kernel_key = built->build.key;
-    say(built->cached ? fmt::format("  kernel {} is in the cache", built->build.key)
-                      : fmt::format("  built in {:.1f} s ({} files compiled)", built->seconds, built->compiled_files));
+    say(built->cached
+            ? fmt::format("  kernel {} is in the cache", built->build.key)
+            : fmt::format("  built in {:.1f} s ({} files compiled)", built->seconds, built->compiled_files));
 
     engine::RunOptions run;
     run.scenario = options_.scenario;
@@ -163,7 +169,8 @@ class Stepper {
         golden = std::move(*checked);
       }
     }
-    Verdict verdict = judge_run(report, options_.golden.empty() ? Criterion::ExpectPass : Criterion::Golden, golden);
+    Verdict verdict =
+        judge_run(report, options_.golden.empty() ? Criterion::ExpectPass : Criterion::Golden, golden);
     step.judgement = verdict.judgement;
     step.reason = verdict.reason;
     traces_[hash] = std::move(report.trace);
@@ -207,7 +214,7 @@ std::filesystem::path bisect_state_dir(const std::filesystem::path& tree) {
   if (ec) {
     canonical = std::filesystem::absolute(tree, ec);
   }
-  return kh::cache_dir() / "bisect" / kernel::sha256_hex(canonical.string()).substr(0, 16);
+  return kh::cache_dir() / "bisect" / sha256_hex(canonical.string()).substr(0, 16);
 }
 
 Result<BisectResult> run_bisect(const BisectOptions& options) {
@@ -225,7 +232,7 @@ Result<BisectResult> run_bisect(const BisectOptions& options) {
   if (ec) {
     return make_error(ErrorKind::Io, "cannot create {}: {}", state.string(), ec.message());
   }
-  KH_ASSIGN_OR_RETURN(std::optional<kernel::FileLock> lock, kernel::FileLock::try_acquire(state / ".lock"));
+  KH_ASSIGN_OR_RETURN(std::optional<FileLock> lock, FileLock::try_acquire(state / ".lock"));
   if (!lock) {
     return make_error(ErrorKind::Io, "another kharness bisect of {} is running ({} is locked)",
                       checked.tree.path().string(), (state / ".lock").string());
@@ -264,10 +271,12 @@ Result<BisectResult> run_bisect(const BisectOptions& options) {
                               good_judgement == Judgement::Skip ? "good" : "bad"));
   }
   if (good_judgement != Judgement::Good || bad_judgement != Judgement::Bad) {
-    return finish(BisectResult::Outcome::NoChange,
-                  good_judgement == bad_judgement
-                      ? fmt::format("the range does not show the change: both ends are {}", to_string(good_judgement))
-                      : std::string("the range shows the opposite change: the good end judges bad and the bad end good"));
+    return finish(
+        BisectResult::Outcome::NoChange,
+        good_judgement == bad_judgement
+            ? fmt::format("the range does not show the change: both ends are {}", to_string(good_judgement))
+            : std::string(
+                  "the range shows the opposite change: the good end judges bad and the bad end good"));
   }
 
   Bisection bisection(result.range_commits);
@@ -275,9 +284,9 @@ Result<BisectResult> run_bisect(const BisectOptions& options) {
   while (auto index = bisection.next()) {
     ++step_number;
     const int total = step_number + bisection.steps_left() - 1;
-    KH_ASSIGN_OR_RETURN(BisectStep step,
-                        stepper.judge(checked.commits[static_cast<std::size_t>(*index)],
-                                      fmt::format("step {} of about {}", step_number, std::max(total, step_number))));
+    KH_ASSIGN_OR_RETURN(BisectStep step, stepper.judge(checked.commits[static_cast<std::size_t>(*index)],
+                                                       fmt::format("step {} of about {}", step_number,
+                                                                   std::max(total, step_number))));
     bisection.mark(*index, step.judgement);
     add_step(result, std::move(step));
   }
@@ -334,9 +343,9 @@ int bisect_exit_code(const BisectResult& result) {
 namespace {
 
 std::string step_times(const BisectStep& step) {
-  std::string build = step.kernel_cached ? std::string("kernel cached")
-                                         : fmt::format("build {:.1f} s, {} files", step.build_seconds,
-                                                       step.compiled_files);
+  std::string build = step.kernel_cached
+                          ? std::string("kernel cached")
+                          : fmt::format("build {:.1f} s, {} files", step.build_seconds, step.compiled_files);
   if (step.verdict.empty()) {
     return build;
   }
@@ -352,8 +361,8 @@ nlohmann::json commit_json(const CommitInfo& commit) {
 std::string format_bisect_result(const BisectResult& result, const report::TerminalStyle& style) {
   std::string out = fmt::format("\n{}\n", result.message);
   if (result.first_bad) {
-    out += fmt::format("  commit  {}\n  subject {}\n  date    {}\n", result.first_bad->hash, result.first_bad->subject,
-                       result.first_bad->author_date);
+    out += fmt::format("  commit  {}\n  subject {}\n  date    {}\n", result.first_bad->hash,
+                       result.first_bad->subject, result.first_bad->author_date);
   }
   if (!result.candidates.empty()) {
     out += "the first bad commit is one of:\n";
@@ -435,8 +444,10 @@ nlohmann::json bisect_json(const BisectResult& result) {
       }
       start = end + 1;
     }
-    json["trace_diff"] = {{"from", result.diff->label_a}, {"to", result.diff->label_b},
-                          {"equivalent", result.diff->equivalent()}, {"lines", lines}};
+    json["trace_diff"] = {{"from", result.diff->label_a},
+                          {"to", result.diff->label_b},
+                          {"equivalent", result.diff->equivalent()},
+                          {"lines", lines}};
   } else {
     json["trace_diff"] = nullptr;
   }

@@ -137,10 +137,12 @@ Result<ChildProcess> ChildProcess::spawn(const ChildSpec& spec) {
     for (int signo : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) {
       ::signal(signo, SIG_DFL);
     }
-    if (in_fd >= 0)
+    if (in_fd >= 0) {
       ::dup2(in_fd, 0);
-    if (out_fd >= 0)
+    }
+    if (out_fd >= 0) {
       ::dup2(out_fd, 1);
+    }
     if (merge_stderr) {
       ::dup2(1, 2);
     } else if (err_fd >= 0) {
@@ -169,6 +171,7 @@ Result<ChildProcess> ChildProcess::spawn(const ChildSpec& spec) {
   }
   child.name_ = name;
   child.own_group_ = own_group;
+  child.grace_ = spec.terminate_grace;
   child.reaped_ = false;
   child.state_ = State::Running;
   if (own_group) {
@@ -197,6 +200,7 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
     terminate();
     pid_ = std::exchange(other.pid_, -1);
     own_group_ = other.own_group_;
+    grace_ = other.grace_;
     reaped_ = std::exchange(other.reaped_, true);
     name_ = std::move(other.name_);
     pidfd_ = std::move(other.pidfd_);
@@ -339,21 +343,21 @@ void terminate_all(std::span<ChildProcess* const> children, std::chrono::millise
   }
 }
 
-Result<CommandOutput> run_command(const ChildSpec& spec, Deadline deadline) {
-  ChildSpec piped = spec;
-  piped.stdout_mode = Stdio::Pipe;
-  piped.stderr_to_stdout = true;
-  KH_ASSIGN_OR_RETURN(ChildProcess child, ChildProcess::spawn(piped));
+Status pump_stdout_until_exit(ChildProcess& child, Deadline deadline,
+                              const std::function<void(std::string_view chunk)>& on_output,
+                              const std::optional<IdleTick>& tick) {
   const int out_fd = child.stdout_fd();
+  if (out_fd < 0) {
+    return make_error(ErrorKind::Internal, "{} has no stdout pipe to read", child.name());
+  }
   ::fcntl(out_fd, F_SETFL, ::fcntl(out_fd, F_GETFL) | O_NONBLOCK);
-  CommandOutput result;
   std::array<char, 65536> buffer{};
-  // Reads what is there now; false at EOF.
+  // Reads what the pipe holds now; false once it reached EOF.
   auto drain = [&]() {
     for (;;) {
-      ssize_t n = ::read(out_fd, buffer.data(), buffer.size());
+      const ssize_t n = ::read(out_fd, buffer.data(), buffer.size());
       if (n > 0) {
-        result.output.append(buffer.data(), static_cast<std::size_t>(n));
+        on_output(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
       } else if (n < 0 && errno == EINTR) {
         continue;
       } else {
@@ -361,22 +365,40 @@ Result<CommandOutput> run_command(const ChildSpec& spec, Deadline deadline) {
       }
     }
   };
+  const int fds[2] = {out_fd, child.exit_fd()};
   for (;;) {
-    const int fds[2] = {out_fd, child.exit_fd()};
-    auto ready = wait_readable(std::span<const int>(fds, 2), deadline);
+    const Deadline wake = tick ? deadline.min(Deadline::in(tick->interval)) : deadline;
+    auto ready = wait_readable(fds, wake);
+    if (!ready && tick && ready.error().kind == ErrorKind::Timeout && !deadline.expired()) {
+      tick->on_idle();
+      continue;
+    }
     if (!ready) {
-      child.terminate(std::chrono::milliseconds(0));
-      Error error = std::move(ready).error();
-      error.wrap(spec.argv[0]);
-      error.details.push_back(
-          result.output.substr(result.output.size() > 2000 ? result.output.size() - 2000 : 0));
-      return error;
+      return std::move(ready).error();
     }
     // After the exit, take what the pipe still holds; a grandchild keeping it open is not waited for.
     if (!drain() || *ready == 1) {
       drain();
-      break;
+      return {};
     }
+  }
+}
+
+Result<CommandOutput> run_command(const ChildSpec& spec, Deadline deadline) {
+  ChildSpec piped = spec;
+  piped.stdout_mode = Stdio::Pipe;
+  piped.stderr_to_stdout = true;
+  KH_ASSIGN_OR_RETURN(ChildProcess child, ChildProcess::spawn(piped));
+  CommandOutput result;
+  Status pumped =
+      pump_stdout_until_exit(child, deadline, [&](std::string_view chunk) { result.output.append(chunk); });
+  if (!pumped.ok()) {
+    child.terminate(std::chrono::milliseconds(0));
+    Error error = std::move(pumped).error();
+    error.wrap(spec.argv[0]);
+    error.details.push_back(
+        result.output.substr(result.output.size() > 2000 ? result.output.size() - 2000 : 0));
+    return error;
   }
   KH_ASSIGN_OR_RETURN(ChildProcess::State state, child.wait(deadline));
   result.exit_code = state == ChildProcess::State::Exited ? child.exit_code() : -1;

@@ -5,8 +5,11 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -37,6 +40,8 @@ struct ChildSpec {
   bool stderr_to_stdout = false;      // stderr joins whatever stdout is (overrides stderr_mode)
   bool own_process_group = true;      // setpgid(0, 0): terminal Ctrl-C does not reach it
   bool die_with_parent = true;        // PR_SET_PDEATHSIG(SIGKILL): dies if kharness is killed
+  // How long terminate() without an argument, and so the destructor, waits after SIGTERM.
+  std::chrono::milliseconds terminate_grace{2000};
 };
 
 // A running (or finished) child. Spawned with Boost.Process; its lifetime is tracked with a pidfd,
@@ -79,7 +84,9 @@ class ChildProcess {
 
   // Ends the child's process group: SIGTERM, up to `grace` to exit, then SIGKILL; always reaps.
   // Infallible and idempotent.
-  void terminate(std::chrono::milliseconds grace = std::chrono::milliseconds(2000));
+  void terminate(std::chrono::milliseconds grace);
+  // The same with the spec's terminate_grace; the destructor calls it.
+  void terminate() { terminate(grace_); }
   // Sends a signal to the child's process group (or the child alone without its own group).
   void signal(int signo) const;
 
@@ -89,6 +96,7 @@ class ChildProcess {
 
   pid_t pid_ = -1;
   bool own_group_ = false;
+  std::chrono::milliseconds grace_{2000};
   bool reaped_ = true;
   std::string name_;
   UniqueFd pidfd_;
@@ -114,5 +122,21 @@ struct CommandOutput {
   std::string output;
 };
 Result<CommandOutput> run_command(const ChildSpec& spec, Deadline deadline);
+
+// A callback for a child that prints slowly: called each time `interval` passes with no output
+// and no exit (a progress line's elapsed time).
+struct IdleTick {
+  std::chrono::milliseconds interval;
+  std::function<void()> on_idle;
+};
+
+// Reads `child`'s stdout pipe (Stdio::Pipe) as it fills, handing each chunk to `on_output`, until
+// the pipe reaches EOF or the child exits. After the exit it takes what the pipe still holds, but
+// does not wait for a grandchild that keeps the pipe open. Fails with ErrorKind::Timeout at the
+// deadline, Interrupted on Ctrl-C, Internal without a stdout pipe; the child is then left as it
+// is, for the caller to end. Reap it with child.wait() on success.
+Status pump_stdout_until_exit(ChildProcess& child, Deadline deadline,
+                              const std::function<void(std::string_view chunk)>& on_output,
+                              const std::optional<IdleTick>& tick = std::nullopt);
 
 }  // namespace kh

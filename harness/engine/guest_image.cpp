@@ -12,11 +12,11 @@
 #include "common/deadline.h"
 #include "common/file_io.h"
 #include "common/paths.h"
+#include "common/sha256.h"
 #include "common/temp_dir.h"
 #include "image/initramfs.h"
 #include "image/shell_words.h"
 #include "image/static_elf.h"
-#include "kernel/sha256.h"
 
 namespace kh::engine {
 namespace {
@@ -47,7 +47,7 @@ std::vector<std::filesystem::path> files_below(const std::filesystem::path& dir)
 }
 
 Result<std::string> input_digest(const image::InitramfsSpec& spec) {
-  kernel::Sha256 digest;
+  Sha256 digest;
   auto add_framed = [&digest](std::string_view name, std::string_view value) {
     digest.update(fmt::format("{}:{}:", name, value.size()));
     digest.update(value);
@@ -63,7 +63,7 @@ Result<std::string> input_digest(const image::InitramfsSpec& spec) {
     programs.push_back(spec.guest_path.empty() ? guest_programs_dir() / spec.guest : spec.guest_path);
   }
   for (const auto& file : programs) {
-    KH_ASSIGN_OR_RETURN(std::string hash, kernel::sha256_file(file));
+    KH_ASSIGN_OR_RETURN(std::string hash, sha256_file(file));
     add_framed(file.filename().string(), hash);
   }
   for (const auto& file : spec.files) {
@@ -71,13 +71,13 @@ Result<std::string> input_digest(const image::InitramfsSpec& spec) {
     if (file.src.empty()) {
       add_framed("dir", "");
     } else {
-      KH_ASSIGN_OR_RETURN(std::string hash, kernel::sha256_file(file.src));
+      KH_ASSIGN_OR_RETURN(std::string hash, sha256_file(file.src));
       add_framed("file", hash);
     }
   }
   const std::filesystem::path skeleton_dir = data_dir() / "initramfs";
   for (const auto& file : files_below(skeleton_dir)) {
-    KH_ASSIGN_OR_RETURN(std::string hash, kernel::sha256_file(file));
+    KH_ASSIGN_OR_RETURN(std::string hash, sha256_file(file));
     add_framed(std::filesystem::relative(file, skeleton_dir).string(), hash);
   }
   return digest.hex_digest().substr(0, 24);
@@ -111,7 +111,7 @@ std::string compiler() {
 // flags and compiler; the compiler's messages become the error's details.
 Result<std::filesystem::path> compile_guest(const trace::GuestSpec& guest) {
   KH_ASSIGN_OR_RETURN(std::vector<std::string> flags, image::split_shell_words(guest.cflags));
-  kernel::Sha256 digest;
+  Sha256 digest;
   auto add_framed = [&digest](std::string_view name, std::string_view value) {
     digest.update(fmt::format("{}:{}:", name, value.size()));
     digest.update(value);
@@ -122,7 +122,7 @@ Result<std::filesystem::path> compile_guest(const trace::GuestSpec& guest) {
       return make_error(ErrorKind::Config, "guest source {} does not exist or is not a regular file",
                         source.string());
     }
-    KH_ASSIGN_OR_RETURN(std::string hash, kernel::sha256_file(source));
+    KH_ASSIGN_OR_RETURN(std::string hash, sha256_file(source));
     add_framed("source", source.filename().string());
     add_framed("hash", hash);
   }
@@ -135,9 +135,10 @@ Result<std::filesystem::path> compile_guest(const trace::GuestSpec& guest) {
   version_spec.stderr_to_stdout = true;
   auto version_output = run_command(version_spec, Deadline::in(kCompilerVersionTimeout));
   if (!version_output.ok() || version_output->exit_code != 0) {
-    return make_error(ErrorKind::Config,
-                      "cannot run the C compiler '{}' to build the guest from its sources (install gcc, or set CC)",
-                      compiler());
+    return make_error(
+        ErrorKind::Config,
+        "cannot run the C compiler '{}' to build the guest from its sources (install gcc, or set CC)",
+        compiler());
   }
   add_framed("compiler", version_output->output);
   add_framed("program", guest.program);
@@ -181,8 +182,9 @@ Result<std::filesystem::path> compile_guest(const trace::GuestSpec& guest) {
         lines.push_back(std::move(line));
       }
     }
-    Error error = make_error(ErrorKind::Config, "the guest's sources do not compile ({} exited with status {}){}{}",
-                             compiler(), compiled.exit_code, first.empty() ? "" : ": ", first);
+    Error error =
+        make_error(ErrorKind::Config, "the guest's sources do not compile ({} exited with status {}){}{}",
+                   compiler(), compiled.exit_code, first.empty() ? "" : ": ", first);
     error.details = std::move(lines);
     return error;
   }
@@ -193,7 +195,8 @@ Result<std::filesystem::path> compile_guest(const trace::GuestSpec& guest) {
     if (std::filesystem::is_regular_file(program)) {
       return program;
     }
-    return make_error(ErrorKind::Io, "cannot move the compiled guest to {}: {}", entry.string(), ec.message());
+    return make_error(ErrorKind::Io, "cannot move the compiled guest to {}: {}", entry.string(),
+                      ec.message());
   }
   (void)work.release();
   prune(dir, "", kMaxCachedGuests);
@@ -219,8 +222,8 @@ Result<std::filesystem::path> build_guest_image(const trace::GuestSpec& guest) {
       }
       if (auto listed = image::list_guest_programs();
           std::find(listed.begin(), listed.end(), spec.guest) == listed.end()) {
-        return located(make_error(ErrorKind::Config, "no guest program '{}' in {} (there are: {})", spec.guest,
-                                  guest_programs_dir().string(), fmt::join(listed, ", ")),
+        return located(make_error(ErrorKind::Config, "no guest program '{}' in {} (there are: {})",
+                                  spec.guest, guest_programs_dir().string(), fmt::join(listed, ", ")),
                        guest.location);
       }
       break;
@@ -242,9 +245,10 @@ Result<std::filesystem::path> build_guest_image(const trace::GuestSpec& guest) {
       }
       std::error_code ec;
       if (!std::filesystem::is_regular_file(guest.binary, ec)) {
-        return located(make_error(ErrorKind::Config, "guest binary {} does not exist or is not a regular file",
-                                  guest.binary.string()),
-                       guest.location);
+        return located(
+            make_error(ErrorKind::Config, "guest binary {} does not exist or is not a regular file",
+                       guest.binary.string()),
+            guest.location);
       }
       auto bytes = read_file(guest.binary);
       if (!bytes.ok()) {

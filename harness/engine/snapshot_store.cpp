@@ -12,11 +12,11 @@
 #include <utility>
 
 #include "common/child_process.h"
+#include "common/file_lock.h"
 #include "common/paths.h"
+#include "common/sha256.h"
 #include "image/initramfs.h"
-#include "kernel/file_lock.h"
 #include "kernel/kernel_cache.h"
-#include "kernel/sha256.h"
 #include "vm/qmp_client.h"
 
 namespace kh::engine {
@@ -68,7 +68,9 @@ class FileGuard {
   std::filesystem::path file_;
 };
 
-void sleep_poll() { std::this_thread::sleep_for(kPollInterval); }
+void sleep_poll() {
+  std::this_thread::sleep_for(kPollInterval);
+}
 
 Status create_snapshot(const vm::VmSpec& spec, const std::filesystem::path& file, Deadline deadline) {
   vm::VmSpec saving = snapshot_vm_spec(spec);
@@ -127,27 +129,29 @@ std::filesystem::path snapshot_dir() {
 vm::VmSpec snapshot_vm_spec(vm::VmSpec spec) {
   spec.qmp = true;
   spec.go_port = true;
-  spec.extra_append = spec.extra_append.empty() ? std::string(kWaitFlag)
-                                                : spec.extra_append + " " + std::string(kWaitFlag);
+  spec.extra_append =
+      spec.extra_append.empty() ? std::string(kWaitFlag) : spec.extra_append + " " + std::string(kWaitFlag);
   return spec;
 }
 
 Result<std::string> snapshot_key(const vm::VmSpec& spec, std::string_view kernel_key) {
-  KH_ASSIGN_OR_RETURN(std::string image_digest, kernel::sha256_file(spec.initrd));
+  KH_ASSIGN_OR_RETURN(std::string image_digest, sha256_file(spec.initrd));
   KH_ASSIGN_OR_RETURN(std::string version, qemu_version(spec.qemu));
   const vm::VmSpec saving = snapshot_vm_spec(spec);
-  const std::string material =
-      fmt::format("kernel={}\nbzimage={}\ninitrd={}\ninitrd-sha256={}\nqemu={}\nmemory={}\ncpus={}\naccel={}\nappend={}\n",
-                  kernel_key, spec.kernel.string(), spec.initrd.string(), image_digest, version, spec.memory_mb,
-                  spec.cpus, vm::to_string(spec.accel), vm::kernel_command_line(saving));
-  return fmt::format("{}-{}", kernel_key, kernel::sha256_hex(material).substr(0, 24));
+  const std::string material = fmt::format(
+      "kernel={}\nbzimage={}\ninitrd={}\ninitrd-sha256={}\nqemu={}\nmemory={}\ncpus={}\naccel={}\nappend={}"
+      "\n",
+      kernel_key, spec.kernel.string(), spec.initrd.string(), image_digest, version, spec.memory_mb,
+      spec.cpus, vm::to_string(spec.accel), vm::kernel_command_line(saving));
+  return fmt::format("{}-{}", kernel_key, sha256_hex(material).substr(0, 24));
 }
 
 std::filesystem::path snapshot_file(std::string_view key) {
   return snapshot_dir() / (std::string(key) + std::string(kStateSuffix));
 }
 
-Result<std::filesystem::path> ensure_snapshot(const vm::VmSpec& spec, std::string_view key, Deadline deadline) {
+Result<std::filesystem::path> ensure_snapshot(const vm::VmSpec& spec, std::string_view key,
+                                              Deadline deadline) {
   const std::filesystem::path file = snapshot_file(key);
   std::error_code ec;
   if (std::filesystem::is_regular_file(file, ec)) {
@@ -157,8 +161,8 @@ Result<std::filesystem::path> ensure_snapshot(const vm::VmSpec& spec, std::strin
   if (ec) {
     return make_error(ErrorKind::Io, "cannot create {}: {}", file.parent_path().string(), ec.message());
   }
-  KH_ASSIGN_OR_RETURN(kernel::FileLock lock,
-                      kernel::FileLock::acquire(file.parent_path() / fmt::format(".{}.lock", key), deadline));
+  KH_ASSIGN_OR_RETURN(FileLock lock,
+                      FileLock::acquire(file.parent_path() / fmt::format(".{}.lock", key), deadline));
   // Another run may have saved it while this one waited for the lock.
   if (std::filesystem::is_regular_file(file, ec)) {
     return file;

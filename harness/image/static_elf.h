@@ -8,9 +8,6 @@
 
 namespace kh::image {
 
-// True when the bytes start with the ELF magic.
-bool is_elf(std::string_view bytes);
-
 // Succeeds when `bytes` (the contents of `path`) are an x86-64 ELF executable without a program
 // interpreter (statically linked; static-pie is fine). Fails with ErrorKind::Config saying what
 // is wrong: not ELF, truncated, another machine, or dynamically linked (naming the interpreter).

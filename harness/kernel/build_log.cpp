@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -126,50 +125,25 @@ Status BuildLog::run(std::string_view step, const ChildSpec& spec) {
   piped.stdout_mode = Stdio::Pipe;
   piped.stderr_to_stdout = true;
   KH_ASSIGN_OR_RETURN(ChildProcess child, ChildProcess::spawn(piped));
-  const int out_fd = child.stdout_fd();
-  ::fcntl(out_fd, F_SETFL, ::fcntl(out_fd, F_GETFL) | O_NONBLOCK);
 
   std::string pending;
-  std::array<char, 65536> buffer{};
-  // Reads what the pipe holds now; false once it reached EOF.
-  auto drain = [&]() {
-    for (;;) {
-      ssize_t n = ::read(out_fd, buffer.data(), buffer.size());
-      if (n < 0 && errno == EINTR) {
-        continue;
-      }
-      if (n <= 0) {
-        return n < 0 && errno == EAGAIN;
-      }
-      std::string_view chunk(buffer.data(), static_cast<std::size_t>(n));
-      write_all(chunk);
-      pending.append(chunk);
-      std::size_t start = 0;
-      for (std::size_t newline; (newline = pending.find('\n', start)) != std::string::npos;
-           start = newline + 1) {
-        take_line(std::string_view(pending).substr(start, newline - start));
-      }
-      pending.erase(0, start);
+  auto take_output = [&](std::string_view chunk) {
+    write_all(chunk);
+    pending.append(chunk);
+    std::size_t start = 0;
+    for (std::size_t newline; (newline = pending.find('\n', start)) != std::string::npos;
+         start = newline + 1) {
+      take_line(std::string_view(pending).substr(start, newline - start));
     }
+    pending.erase(0, start);
   };
-  for (;;) {
-    const int fds[2] = {out_fd, child.exit_fd()};
-    // Wakes up once a second at least so that the elapsed time on the progress line moves.
-    auto ready = wait_readable(std::span<const int>(fds, 2), Deadline::in(std::chrono::seconds(1)));
-    if (!ready && ready.error().kind == ErrorKind::Timeout) {
-      progress_->draw();
-      continue;
-    }
-    if (!ready) {
-      child.terminate();
-      note(fmt::format("{}: stopped ({})", step, ready.error().message));
-      return std::move(ready).error();
-    }
-    if (!drain() || *ready == 1) {
-      // The step ended: take what the pipe still holds, without waiting for grandchildren.
-      drain();
-      break;
-    }
+  // A step has no deadline of its own, but wakes up once a second at least so that the elapsed
+  // time on the progress line moves.
+  const IdleTick redraw{std::chrono::seconds(1), [this] { progress_->draw(); }};
+  if (Status pumped = pump_stdout_until_exit(child, Deadline::never(), take_output, redraw); !pumped.ok()) {
+    child.terminate();
+    note(fmt::format("{}: stopped ({})", step, pumped.error().message));
+    return std::move(pumped).error();
   }
   if (!pending.empty()) {
     take_line(pending);

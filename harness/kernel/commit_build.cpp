@@ -4,10 +4,10 @@
 
 #include <system_error>
 
+#include "common/file_lock.h"
 #include "common/paths.h"
 #include "common/temp_dir.h"
 #include "kernel/build_log.h"
-#include "kernel/file_lock.h"
 #include "kernel/kernel_builder.h"
 #include "kernel/kernel_cache.h"
 #include "kernel/kernel_source.h"
@@ -45,13 +45,14 @@ Result<KeyedCommit> key_commit(const CommitBuildRequest& request) {
 Result<CommitBuild> build_and_publish(const KernelCache& cache, const CommitBuildRequest& request,
                                       const KeyedCommit& keyed, BuildProgress& progress) {
   cache.remove_stale_temps(keyed.key);
-  KH_ASSIGN_OR_RETURN(TempDir work, TempDir::create(KernelCache::temp_prefix(keyed.key), cache.kernels_dir()));
+  KH_ASSIGN_OR_RETURN(TempDir work,
+                      TempDir::create(KernelCache::temp_prefix(keyed.key), cache.kernels_dir()));
   KH_ASSIGN_OR_RETURN(BuildLog log, BuildLog::create(work.path() / "build.log", progress));
   log.note(fmt::format("building kernel {} from {} in {}", keyed.key, request.description,
                        request.obj_dir.string()));
   KH_ASSIGN_OR_RETURN(KernelVersion version, check_kernel_tree(request.worktree));
-  progress.set_title(fmt::format("linux {}{} {}", version.to_string(), version.suffix,
-                                 request.commit.substr(0, 12)));
+  progress.set_title(
+      fmt::format("linux {}{} {}", version.to_string(), version.suffix, request.commit.substr(0, 12)));
 
   BuildInputs inputs;
   inputs.key = keyed.key;

@@ -5,11 +5,11 @@
 #include <system_error>
 
 #include "common/child_process.h"
+#include "common/file_lock.h"
 #include "common/paths.h"
 #include "common/temp_dir.h"
 #include "kernel/build_log.h"
 #include "kernel/config_fragment.h"
-#include "kernel/file_lock.h"
 #include "kernel/gdb_scripts_fixup.h"
 #include "kernel/kernel_builder.h"
 #include "kernel/kernel_cache.h"
@@ -217,7 +217,8 @@ Result<KernelBuild> provide_kernel(const KernelRequest& request) {
   const RequestFragments& fragments = keyed.fragments;
   const SourceIdentity& source = keyed.source;
   const std::string& compiler = keyed.compiler;
-  KH_ASSIGN_OR_RETURN(std::optional<KernelBuild> hit, sound_entry(cache, cache.entry_dir(key), "rebuilding it"));
+  KH_ASSIGN_OR_RETURN(std::optional<KernelBuild> hit,
+                      sound_entry(cache, cache.entry_dir(key), "rebuilding it"));
   if (hit) {
     // Entries made before kharness fixed up their gdb scripts get it once, here.
     if (!hit->gdb_scripts.empty() && !gdb_scripts_fixed_up(hit->dir)) {

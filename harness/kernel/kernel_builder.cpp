@@ -1,21 +1,17 @@
 #include "kernel/kernel_builder.h"
 
-#include <elf.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <system_error>
 #include <thread>
 
 #include "common/child_process.h"
+#include "common/elf_file.h"
 #include "common/file_io.h"
-#include "common/unique_fd.h"
 #include "kernel/gdb_scripts_fixup.h"
 
 namespace kh::kernel {
@@ -50,8 +46,7 @@ Result<std::vector<ConfigEntry>> read_config(const std::filesystem::path& path) 
 }
 
 Status verify_final_config(const BuildInputs& inputs, BuildLog& log) {
-  KH_ASSIGN_OR_RETURN(std::vector<ConfigEntry> final_config,
-                      read_config(inputs.obj_dir() / ".config"));
+  KH_ASSIGN_OR_RETURN(std::vector<ConfigEntry> final_config, read_config(inputs.obj_dir() / ".config"));
   std::vector<ConfigEntry> wanted = merge_fragments(inputs.fragments);
   // Scanning every Kconfig file takes a moment: only done when an option is missing.
   std::optional<std::vector<std::string>> symbols;
@@ -193,36 +188,14 @@ bool has_scripts_gdb_target(const std::filesystem::path& source_tree) {
 }
 
 Result<bool> elf_has_section(const std::filesystem::path& file, std::string_view section) {
-  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) {
-    return make_error(ErrorKind::Io, "cannot read {}: {}", file.string(), std::strerror(errno));
-  }
-  auto read_at = [&](void* buffer, std::size_t size, std::uint64_t offset) {
-    return ::pread(fd.get(), buffer, size, static_cast<off_t>(offset)) == static_cast<ssize_t>(size);
-  };
-  Elf64_Ehdr header{};
-  if (!read_at(&header, sizeof header, 0) || std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0 ||
-      header.e_ident[EI_CLASS] != ELFCLASS64 || header.e_shentsize != sizeof(Elf64_Shdr)) {
+  KH_ASSIGN_OR_RETURN(const ElfFile elf, ElfFile::open(file));
+  const std::optional<Elf64_Ehdr> header = elf.header();
+  if (!elf.has_magic() || !header || header->e_ident[EI_CLASS] != ELFCLASS64 ||
+      header->e_shentsize != sizeof(Elf64_Shdr)) {
     return make_error(ErrorKind::Parse, "{} is not a 64-bit ELF file", file.string());
   }
-  std::vector<Elf64_Shdr> sections(header.e_shnum);
-  if (!sections.empty() && !read_at(sections.data(), sections.size() * sizeof(Elf64_Shdr), header.e_shoff)) {
-    return make_error(ErrorKind::Parse, "{}: truncated section headers", file.string());
-  }
-  if (header.e_shstrndx >= sections.size()) {
-    return false;
-  }
-  const Elf64_Shdr& strings = sections[header.e_shstrndx];
-  std::string names(strings.sh_size, '\0');
-  if (!names.empty() && !read_at(names.data(), names.size(), strings.sh_offset)) {
-    return make_error(ErrorKind::Parse, "{}: truncated section names", file.string());
-  }
-  for (const auto& shdr : sections) {
-    if (shdr.sh_name < names.size() && std::string_view(names.c_str() + shdr.sh_name) == section) {
-      return true;
-    }
-  }
-  return false;
+  KH_ASSIGN_OR_RETURN(const std::vector<std::string> names, elf.section_names(*header));
+  return std::ranges::find(names, section) != names.end();
 }
 
 int default_build_jobs() {

@@ -13,8 +13,8 @@
 #include <system_error>
 
 #include "common/file_io.h"
+#include "common/sha256.h"
 #include "common/unique_fd.h"
-#include "kernel/sha256.h"
 
 namespace kh::kernel {
 namespace {

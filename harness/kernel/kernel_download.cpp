@@ -12,10 +12,10 @@
 #include <mutex>
 
 #include "common/deadline.h"
+#include "common/file_lock.h"
+#include "common/sha256.h"
 #include "common/temp_dir.h"
 #include "common/unique_fd.h"
-#include "kernel/file_lock.h"
-#include "kernel/sha256.h"
 
 namespace kh::kernel {
 namespace {

@@ -14,11 +14,11 @@
 
 #include "common/child_process.h"
 #include "common/file_io.h"
+#include "common/file_lock.h"
+#include "common/sha256.h"
 #include "common/strings.h"
 #include "common/temp_dir.h"
-#include "kernel/file_lock.h"
 #include "kernel/kernel_download.h"
-#include "kernel/sha256.h"
 
 namespace kh::kernel {
 namespace {

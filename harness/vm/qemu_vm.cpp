@@ -131,8 +131,10 @@ Result<std::vector<std::string>> qemu_argv(const VmSpec& spec, const std::filesy
       spec.qemu.string(),
       "-nographic",
       // The console goes to a file, not a pipe: qemu never blocks on it however long nobody reads.
-      "-monitor", "none",
-      "-serial", "file:" + (run_dir / std::string(kSerialLogName)).string(),
+      "-monitor",
+      "none",
+      "-serial",
+      "file:" + (run_dir / std::string(kSerialLogName)).string(),
       "-no-reboot",
   };
   if (spec.accel == Accel::Kvm) {
@@ -153,7 +155,8 @@ Result<std::vector<std::string>> qemu_argv(const VmSpec& spec, const std::filesy
     argv.insert(argv.end(), {"-gdb", "unix:" + socket + ",server,nowait"});
   }
   if (spec.qmp) {
-    argv.insert(argv.end(), {"-qmp", "unix:" + (run_dir / std::string(kQmpSocketName)).string() + ",server=on,wait=off"});
+    argv.insert(argv.end(),
+                {"-qmp", "unix:" + (run_dir / std::string(kQmpSocketName)).string() + ",server=on,wait=off"});
   }
   if (spec.go_port) {
     argv.insert(argv.end(), {"-chardev",
@@ -216,6 +219,7 @@ Result<QemuVm> QemuVm::start(const VmSpec& spec) {
   child_spec.stdout_file = vm.qemu_log_;
   child_spec.stderr_mode = Stdio::File;
   child_spec.stderr_file = vm.qemu_log_;
+  child_spec.terminate_grace = kTerminateGrace;
   KH_ASSIGN_OR_RETURN(ChildProcess child, ChildProcess::spawn(child_spec));
   vm.child_.emplace(std::move(child));
 
@@ -234,28 +238,6 @@ Result<QemuVm> QemuVm::start(const VmSpec& spec) {
   }
   return vm;
 }
-
-QemuVm& QemuVm::operator=(QemuVm&& other) noexcept {
-  if (this != &other) {
-    terminate();
-    child_ = std::move(other.child_);
-    run_dir_ = std::move(other.run_dir_);
-    gdb_socket_ = std::move(other.gdb_socket_);
-    qmp_socket_ = std::move(other.qmp_socket_);
-    go_socket_ = std::move(other.go_socket_);
-    go_fd_ = std::move(other.go_fd_);
-    qemu_log_ = std::move(other.qemu_log_);
-    serial_fd_ = std::move(other.serial_fd_);
-    inotify_ = std::move(other.inotify_);
-    events_ = std::move(other.events_);
-    exit_noticed_ = other.exit_noticed_;
-    serial_ = std::move(other.serial_);
-    final_qemu_log_ = std::move(other.final_qemu_log_);
-  }
-  return *this;
-}
-
-QemuVm::~QemuVm() { terminate(); }
 
 const std::filesystem::path& QemuVm::run_dir() const {
   static const std::filesystem::path kNone;
@@ -312,9 +294,11 @@ Result<void> QemuVm::send_go() {
   std::memcpy(address.sun_path, path.c_str(), std::min(path.size() + 1, sizeof(address.sun_path) - 1));
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd.valid() || ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
-    return make_error(ErrorKind::Io, "cannot connect to the guest's go port {}: {}", path, std::strerror(errno));
+    return make_error(ErrorKind::Io, "cannot connect to the guest's go port {}: {}", path,
+                      std::strerror(errno));
   }
-  if (::send(fd.get(), kGoLine.data(), kGoLine.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(kGoLine.size())) {
+  if (::send(fd.get(), kGoLine.data(), kGoLine.size(), MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(kGoLine.size())) {
     return make_error(ErrorKind::Io, "cannot write to the guest's go port: {}", std::strerror(errno));
   }
   // Kept open: the guest's echo goes somewhere, and a closed connection could drop unread input.
@@ -337,8 +321,8 @@ Result<void> QemuVm::wait_for_gdb_socket(Deadline deadline) {
   for (;;) {
     consume_events();
     if (exit_noticed_) {
-      return with_evidence(make_error(ErrorKind::Eof, "qemu exited before its gdb socket was ready: {}",
-                                      describe_exit()));
+      return with_evidence(
+          make_error(ErrorKind::Eof, "qemu exited before its gdb socket was ready: {}", describe_exit()));
     }
     Deadline wake = deadline;
     std::error_code ec;
@@ -369,8 +353,9 @@ Result<std::string> QemuVm::wait_for_serial(std::string_view needle, Deadline de
     }
     searched = serial_.lines().size();
     if (exit_noticed_) {
-      return with_evidence(make_error(ErrorKind::Eof, "qemu exited before the serial console showed \"{}\": {}",
-                                      needle, describe_exit()));
+      return with_evidence(make_error(ErrorKind::Eof,
+                                      "qemu exited before the serial console showed \"{}\": {}", needle,
+                                      describe_exit()));
     }
     const int fd = events_.get();
     auto ready = wait_readable(std::span<const int>(&fd, 1), deadline);
@@ -467,7 +452,7 @@ std::string QemuVm::describe_exit() {
 
 void QemuVm::terminate() {
   if (child_) {
-    child_->terminate(kTerminateGrace);
+    child_->terminate();
   }
   read_serial();
   exit_noticed_ = true;

@@ -40,8 +40,8 @@ struct VmSpec {
   std::string extra_append;      // appended to kBaseKernelCommandLine
   int memory_mb = 256;
   int cpus = 1;
-  Accel accel = Accel::Tcg;  // must be resolved (Kvm or Tcg, see resolve_accel) before start()
-  bool gdbstub = true;       // -gdb unix:<private dir>/gdb.sock,server,nowait
+  Accel accel = Accel::Tcg;   // must be resolved (Kvm or Tcg, see resolve_accel) before start()
+  bool gdbstub = true;        // -gdb unix:<private dir>/gdb.sock,server,nowait
   bool start_stopped = true;  // -S: the CPUs wait for gdb's continue (needs the gdbstub)
   // QMP monitor on <private dir>/qmp.sock (pause, save and restore the machine: QmpClient).
   bool qmp = false;
@@ -78,10 +78,10 @@ class QemuVm {
   static Result<QemuVm> start(const VmSpec& spec);
 
   QemuVm(QemuVm&& other) noexcept = default;
-  QemuVm& operator=(QemuVm&& other) noexcept;
-  QemuVm(const QemuVm&) = delete;
-  QemuVm& operator=(const QemuVm&) = delete;
-  ~QemuVm();
+  // Not assignable: member-wise assignment would remove the old VM's folder while its qemu still
+  // runs (members are assigned in declaration order, destroyed in the reverse). Use
+  // std::optional<QemuVm>::emplace, which destroys the old VM first.
+  QemuVm& operator=(QemuVm&& other) = delete;
 
   // The gdbstub's socket, for `-target-select remote <path>`.
   const std::filesystem::path& gdb_socket() const { return gdb_socket_; }
@@ -125,7 +125,8 @@ class QemuVm {
   std::string describe_exit();
 
   // Ends qemu's whole process group (SIGTERM, then SIGKILL), keeps the serial text read so far and
-  // removes the private directory. Infallible and idempotent; the destructor calls it.
+  // removes the private directory. Infallible and idempotent. Destruction ends qemu and removes
+  // the directory the same way, through the members (ChildProcess, TempDir), in their order below.
   void terminate();
   // qemu's pid (-1 for a moved-from QemuVm).
   pid_t pid() const { return child_ ? child_->pid() : -1; }
@@ -137,7 +138,7 @@ class QemuVm {
   void read_serial();
   Error with_evidence(Error error) const;
 
-  std::optional<ChildProcess> child_;
+  // Declared first, destroyed last: qemu (child_, declared last) is killed before its folder goes.
   std::optional<TempDir> run_dir_;
   std::filesystem::path gdb_socket_;
   std::filesystem::path qmp_socket_;
@@ -150,6 +151,7 @@ class QemuVm {
   bool exit_noticed_ = false;
   SerialLog serial_;
   std::vector<std::string> final_qemu_log_;  // qemu's output, kept when the directory goes away
+  std::optional<ChildProcess> child_;        // terminate_grace: kTerminateGrace, also when destroyed
 };
 
 }  // namespace kh::vm

@@ -26,7 +26,9 @@ using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
 // Generous: the machine is shared and may run an ASan build.
-Deadline soon() { return Deadline::in(30s); }
+Deadline soon() {
+  return Deadline::in(30s);
+}
 
 ChildProcess spawn_or_die(const ChildSpec& spec) {
   auto child = ChildProcess::spawn(spec);
@@ -38,7 +40,9 @@ ChildProcess spawn_or_die(const ChildSpec& spec) {
 }
 
 // A pidfd for any process (not only our children), to see it die without polling.
-UniqueFd watch_process(pid_t pid) { return UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))); }
+UniqueFd watch_process(pid_t pid) {
+  return UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+}
 
 bool dies_before(const UniqueFd& pidfd, Deadline deadline) {
   const int fd = pidfd.get();
@@ -158,6 +162,24 @@ TEST(ChildProcess, TerminateEscalatesToSigkillWhenSigtermIsIgnored) {
   EXPECT_EQ(child.term_signal(), SIGKILL);
   child.terminate();  // idempotent
   EXPECT_EQ(child.term_signal(), SIGKILL);
+}
+
+// QemuVm relies on it: its destructor gives qemu the spec's grace, not the default 2 s.
+TEST(ChildProcess, TheDestructorWaitsTheSpecsTerminateGraceBeforeSigkill) {
+  ChildSpec spec;
+  spec.argv = {"sh", "-c", "trap '' TERM; echo ready; sleep 100"};
+  spec.stdout_mode = Stdio::Pipe;
+  spec.terminate_grace = 100ms;
+  UniqueFd watch;
+  Clock::time_point destroyed;
+  {
+    ChildProcess child = spawn_or_die(spec);
+    ASSERT_EQ(read_line(child.stdout_fd(), soon()), "ready");
+    watch = watch_process(child.pid());
+    destroyed = Clock::now();
+  }
+  EXPECT_TRUE(dies_before(watch, soon()));
+  EXPECT_LT(Clock::now() - destroyed, 1500ms) << "the default 2 s grace was used";
 }
 
 TEST(ChildProcess, MovingKeepsOneOwner) {
@@ -283,8 +305,7 @@ TEST(RunCommand, PassesEnvironmentAndWorkingDirectory) {
   auto output = run_command(spec, soon());
   ASSERT_TRUE(output.ok()) << output.error().to_string();
   EXPECT_EQ(output->exit_code, 0);
-  EXPECT_EQ(output->output,
-            "from the spec\n" + std::filesystem::canonical(dir->path()).string() + "\n");
+  EXPECT_EQ(output->output, "from the spec\n" + std::filesystem::canonical(dir->path()).string() + "\n");
 }
 
 TEST(RunCommand, CapturesMoreThanAPipeFull) {
@@ -316,6 +337,61 @@ TEST(RunCommand, ADeadlineKillsTheCommand) {
   const pid_t pid = std::stoi(output.error().details[0]);
   EXPECT_EQ(::kill(pid, 0), -1);
   EXPECT_EQ(errno, ESRCH);
+}
+
+TEST(PumpStdout, HandsOverEveryChunkAndTicksWhileTheChildIsSilent) {
+  ChildSpec spec;
+  spec.argv = {"sh", "-c", "echo one; sleep 0.3; echo two"};
+  spec.stdout_mode = Stdio::Pipe;
+  ChildProcess child = spawn_or_die(spec);
+  std::string output;
+  int ticks = 0;
+  Status pumped = pump_stdout_until_exit(
+      child, soon(), [&](std::string_view chunk) { output.append(chunk); }, IdleTick{20ms, [&] { ++ticks; }});
+  ASSERT_TRUE(pumped.ok()) << pumped.error().to_string();
+  EXPECT_EQ(output, "one\ntwo\n");
+  EXPECT_GE(ticks, 1);
+  auto state = child.wait(soon());
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(*state, ChildProcess::State::Exited);
+}
+
+TEST(PumpStdout, DoesNotWaitForAGrandchildThatKeepsThePipeOpen) {
+  ChildSpec spec;
+  spec.argv = {"sh", "-c", "sleep 100 & echo started"};
+  spec.stdout_mode = Stdio::Pipe;
+  ChildProcess child = spawn_or_die(spec);
+  std::string output;
+  const auto start = Clock::now();
+  Status pumped =
+      pump_stdout_until_exit(child, soon(), [&](std::string_view chunk) { output.append(chunk); });
+  ASSERT_TRUE(pumped.ok()) << pumped.error().to_string();
+  EXPECT_EQ(output, "started\n");
+  EXPECT_LT(Clock::now() - start, 20s);
+}
+
+TEST(PumpStdout, ADeadlineIsATimeoutAndTheChildIsLeftToTheCaller) {
+  ChildSpec spec;
+  spec.argv = {"sh", "-c", "echo waiting; exec sleep 100"};
+  spec.stdout_mode = Stdio::Pipe;
+  ChildProcess child = spawn_or_die(spec);
+  std::string output;
+  Status pumped = pump_stdout_until_exit(child, Deadline::in(200ms),
+                                         [&](std::string_view chunk) { output.append(chunk); });
+  ASSERT_FALSE(pumped.ok());
+  EXPECT_EQ(pumped.error().kind, ErrorKind::Timeout);
+  EXPECT_EQ(output, "waiting\n");
+  EXPECT_TRUE(child.running());
+}
+
+TEST(PumpStdout, AChildWithoutAStdoutPipeIsAnInternalError) {
+  ChildSpec spec;
+  spec.argv = {"true"};
+  spec.stdout_mode = Stdio::Null;
+  ChildProcess child = spawn_or_die(spec);
+  Status pumped = pump_stdout_until_exit(child, soon(), [](std::string_view) {});
+  ASSERT_FALSE(pumped.ok());
+  EXPECT_EQ(pumped.error().kind, ErrorKind::Internal);
 }
 
 TEST(RunCommand, AMissingProgramIsAProcessError) {

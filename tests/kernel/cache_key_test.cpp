@@ -4,8 +4,8 @@
 
 #include <cstdlib>
 
+#include "common/file_lock.h"
 #include "common/temp_dir.h"
-#include "kernel/file_lock.h"
 #include "kernel/test_files.h"
 
 namespace kh::kernel {

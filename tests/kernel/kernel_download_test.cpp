@@ -10,10 +10,10 @@
 #include <cstdlib>
 
 #include "common/child_process.h"
+#include "common/sha256.h"
 #include "common/temp_dir.h"
 #include "kernel/kernel.h"
 #include "kernel/kernel_source.h"
-#include "kernel/sha256.h"
 #include "kernel/test_files.h"
 
 namespace kh::kernel {

@@ -11,8 +11,8 @@
 #include <cstring>
 
 #include "common/child_process.h"
+#include "common/sha256.h"
 #include "common/temp_dir.h"
-#include "kernel/sha256.h"
 #include "kernel/test_files.h"
 
 namespace kh::kernel {

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -22,7 +23,9 @@ using testing::process_ends_within;
 
 constexpr milliseconds kGenerous{20000};
 
-bool process_gone(pid_t pid) { return process_ends_within(pid, kGenerous); }
+bool process_gone(pid_t pid) {
+  return process_ends_within(pid, kGenerous);
+}
 
 bool details_contain(const Error& error, std::string_view text) {
   for (const auto& line : error.details) {
@@ -42,7 +45,8 @@ TEST(QemuVmTest, EarlyExitReportsQemuOwnMessage) {
   EXPECT_EQ(vm.error().kind, ErrorKind::Process);
   EXPECT_NE(vm.error().message.find("exited with status 1"), std::string::npos) << vm.error().message;
   EXPECT_NE(vm.error().message.find("could not load kernel"), std::string::npos) << vm.error().message;
-  EXPECT_TRUE(details_contain(vm.error(), "qemu: qemu-system-x86_64: -kernel bzImage: could not load kernel"));
+  EXPECT_TRUE(
+      details_contain(vm.error(), "qemu: qemu-system-x86_64: -kernel bzImage: could not load kernel"));
 }
 
 TEST(QemuVmTest, MissingProgramKernelOrInitrdIsAClearError) {
@@ -56,16 +60,16 @@ TEST(QemuVmTest, MissingProgramKernelOrInitrdIsAClearError) {
 
   VmSpec no_kernel = fake.spec_without_gdb();
   no_kernel.kernel = fake.dir() / "missing-bzImage";
-  vm = QemuVm::start(no_kernel);
-  ASSERT_FALSE(vm.ok());
-  EXPECT_EQ(vm.error().kind, ErrorKind::Config);
-  EXPECT_NE(vm.error().message.find("missing-bzImage"), std::string::npos);
+  auto without_kernel = QemuVm::start(no_kernel);
+  ASSERT_FALSE(without_kernel.ok());
+  EXPECT_EQ(without_kernel.error().kind, ErrorKind::Config);
+  EXPECT_NE(without_kernel.error().message.find("missing-bzImage"), std::string::npos);
 
   VmSpec no_initrd = fake.spec_without_gdb();
   no_initrd.initrd = fake.dir() / "missing.cpio.gz";
-  vm = QemuVm::start(no_initrd);
-  ASSERT_FALSE(vm.ok());
-  EXPECT_EQ(vm.error().kind, ErrorKind::Config);
+  auto without_initrd = QemuVm::start(no_initrd);
+  ASSERT_FALSE(without_initrd.ok());
+  EXPECT_EQ(without_initrd.error().kind, ErrorKind::Config);
   EXPECT_FALSE(std::filesystem::exists(fake.invocations())) << "qemu must not start on bad input";
 }
 
@@ -191,7 +195,8 @@ TEST(QemuVmTest, TerminateIsIdempotentAndKeepsTheSerialText) {
 TEST(QemuVmTest, ExitStatusAndPanicLine) {
   FakeQemu fake(
       "printf 'VFS: Cannot open root device\\r\\n' >> \"$serial\"\n"
-      "printf 'Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)\\r\\n' >> \"$serial\"\n"
+      "printf 'Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)\\r\\n' >> "
+      "\"$serial\"\n"
       "printf 'no newline at the end' >> \"$serial\"\n"
       "exit 3");
   auto vm = QemuVm::start(fake.spec_without_gdb());
@@ -201,7 +206,8 @@ TEST(QemuVmTest, ExitStatusAndPanicLine) {
   EXPECT_EQ(*status, 3);
   EXPECT_EQ(vm->describe_exit(), "qemu exited with status 3");
   ASSERT_TRUE(vm->panic_line());
-  EXPECT_EQ(*vm->panic_line(), "Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)");
+  EXPECT_EQ(*vm->panic_line(),
+            "Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)");
   // After the exit the unfinished last line counts too.
   auto last = vm->wait_for_serial("newline", Deadline::in(milliseconds(0)));
   ASSERT_TRUE(last.ok()) << last.error().to_string();
@@ -266,14 +272,13 @@ TEST(QemuVmTest, GdbSocketMustListenBeforeStartReturns) {
   if (python.empty()) {
     GTEST_SKIP() << "python3 is needed to create a listening unix socket";
   }
-  FakeQemu fake(
-      "exec " + python +
-      " -c 'import socket,sys,time\n"
-      "s=socket.socket(socket.AF_UNIX)\n"
-      "s.bind(sys.argv[1])\n"
-      "time.sleep(0.2)\n"
-      "s.listen(1)\n"
-      "time.sleep(600)' \"$sock\"");
+  FakeQemu fake("exec " + python +
+                " -c 'import socket,sys,time\n"
+                "s=socket.socket(socket.AF_UNIX)\n"
+                "s.bind(sys.argv[1])\n"
+                "time.sleep(0.2)\n"
+                "s.listen(1)\n"
+                "time.sleep(600)' \"$sock\"");
   VmSpec spec = fake.spec_without_gdb();
   spec.gdbstub = true;
   spec.start_stopped = true;
@@ -295,12 +300,11 @@ TEST(QemuVmTest, SocketThatNeverListensTimesOut) {
   if (python.empty()) {
     GTEST_SKIP() << "python3 is needed to create a unix socket";
   }
-  FakeQemu fake(
-      "exec " + python +
-      " -c 'import socket,sys,time\n"
-      "s=socket.socket(socket.AF_UNIX)\n"
-      "s.bind(sys.argv[1])\n"
-      "time.sleep(600)' \"$sock\"");
+  FakeQemu fake("exec " + python +
+                " -c 'import socket,sys,time\n"
+                "s=socket.socket(socket.AF_UNIX)\n"
+                "s.bind(sys.argv[1])\n"
+                "time.sleep(600)' \"$sock\"");
   VmSpec spec = fake.spec_without_gdb();
   spec.gdbstub = true;
   spec.start_stopped = true;
@@ -337,12 +341,16 @@ TEST(QemuVmTest, MoveKeepsOneOwner) {
   EXPECT_EQ(first->pid(), -1);
   EXPECT_EQ(owner.pid(), first_pid);
   EXPECT_TRUE(owner.running());
-  // Assigning over a live VM ends it.
-  owner = std::move(*second);
+  // Replacing a live VM (emplace: QemuVm is not assignable) ends it, qemu and folder.
+  const auto first_dir = owner.run_dir();
+  std::optional<QemuVm> slot(std::move(owner));
+  EXPECT_EQ(owner.pid(), -1);
+  slot.emplace(std::move(*second));
   EXPECT_TRUE(process_gone(first_pid));
-  EXPECT_EQ(owner.pid(), second_pid);
+  EXPECT_FALSE(std::filesystem::exists(first_dir));
+  EXPECT_EQ(slot->pid(), second_pid);
   EXPECT_TRUE(std::filesystem::exists(second_dir));
-  owner.terminate();
+  slot.reset();
   EXPECT_TRUE(process_gone(second_pid));
   EXPECT_FALSE(std::filesystem::exists(second_dir));
 }

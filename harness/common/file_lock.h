@@ -1,5 +1,6 @@
 // An exclusive advisory lock on a file (flock), so that two kharness processes never build the
-// same kernel or extract the same tarball at once: the second one waits for the first.
+// same kernel, extract the same tarball, save the same snapshot or run the same bisection at
+// once: the second one waits for the first (or, with try_acquire, gives up).
 #pragma once
 
 #include <filesystem>
@@ -10,7 +11,7 @@
 #include "common/result.h"
 #include "common/unique_fd.h"
 
-namespace kh::kernel {
+namespace kh {
 
 class FileLock {
  public:
@@ -35,4 +36,4 @@ class FileLock {
   UniqueFd fd_;
 };
 
-}  // namespace kh::kernel
+}  // namespace kh

@@ -8,7 +8,7 @@
 
 #include "common/result.h"
 
-namespace kh::kernel {
+namespace kh {
 
 // An incremental SHA-256 over bytes fed in pieces (a download, a file read in blocks).
 class Sha256 {
@@ -35,4 +35,4 @@ std::string sha256_hex(std::string_view bytes);
 // The hex SHA-256 of a file's contents; ErrorKind::Io when it cannot be read.
 Result<std::string> sha256_file(const std::filesystem::path& path);
 
-}  // namespace kh::kernel
+}  // namespace kh

@@ -1,4 +1,4 @@
-#include "kernel/file_lock.h"
+#include "common/file_lock.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 
 #include "common/temp_dir.h"
 
-namespace kh::kernel {
+namespace kh {
 namespace {
 
 TEST(FileLock, ASecondHolderIsRefusedUntilTheFirstReleases) {
@@ -73,4 +73,4 @@ TEST(FileLock, AnUnwritableFolderIsAnIoError) {
 }
 
 }  // namespace
-}  // namespace kh::kernel
+}  // namespace kh

@@ -1,4 +1,4 @@
-#include "kernel/sha256.h"
+#include "common/sha256.h"
 
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -11,7 +11,7 @@
 
 #include "common/unique_fd.h"
 
-namespace kh::kernel {
+namespace kh {
 
 struct Sha256::Context {
   EVP_MD_CTX* md = nullptr;
@@ -86,4 +86,4 @@ Result<std::string> sha256_file(const std::filesystem::path& path) {
   return sha.hex_digest();
 }
 
-}  // namespace kh::kernel
+}  // namespace kh

@@ -1,4 +1,4 @@
-#include "kernel/file_lock.h"
+#include "common/file_lock.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace kh::kernel {
+namespace kh {
 namespace {
 
 Result<UniqueFd> open_lock_file(const std::filesystem::path& path) {
@@ -82,4 +82,4 @@ Result<FileLock> FileLock::acquire(const std::filesystem::path& path, Deadline d
   }
 }
 
-}  // namespace kh::kernel
+}  // namespace kh
