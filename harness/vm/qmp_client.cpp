@@ -55,10 +55,19 @@ Result<QmpClient> QmpClient::connect(const std::filesystem::path& socket, Deadli
     return make_error(ErrorKind::Io, "cannot connect to qemu's monitor {}: {}", path, std::strerror(errno));
   }
   QmpClient client(std::move(fd));
-  KH_ASSIGN_OR_RETURN(std::string greeting, client.read_message(deadline));
-  KH_ASSIGN_OR_RETURN(json hello, parse(greeting));
-  if (!hello.contains("QMP")) {
-    return make_error(ErrorKind::Process, "qemu's monitor did not greet with QMP: {}", greeting.substr(0, 200));
+  // QEMU 7.2 can write an event before the greeting: one emitted between its accept() of our
+  // connection and the monitor's "opened" handling (seen: MIGRATION "setup" of -incoming). Such
+  // events are skipped; anything else first is not a QMP monitor.
+  for (;;) {
+    KH_ASSIGN_OR_RETURN(std::string greeting, client.read_message(deadline));
+    KH_ASSIGN_OR_RETURN(json hello, parse(greeting));
+    if (hello.contains("QMP")) {
+      break;
+    }
+    if (!hello.contains("event")) {
+      return make_error(ErrorKind::Process, "qemu's monitor did not greet with QMP: {}",
+                        greeting.substr(0, 200));
+    }
   }
   KH_TRY(client.execute("qmp_capabilities", "", deadline));
   return client;
