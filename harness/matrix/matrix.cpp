@@ -172,6 +172,18 @@ std::vector<std::string> planned_cells(const std::filesystem::path& dir) {
   return cells;
 }
 
+// Puts the cells of each scenario in `scenario_order` (the order the scenarios were given) first,
+// in that order; cells of other scenarios keep their order after them. Cells finish in any order
+// with -j N, and the table's rows follow the cells.
+void order_cells(std::vector<CellResult>& cells, const std::vector<std::string>& scenario_order) {
+  auto rank = [&](const CellResult& cell) {
+    return static_cast<std::size_t>(std::find(scenario_order.begin(), scenario_order.end(), cell.scenario) -
+                                    scenario_order.begin());
+  };
+  std::stable_sort(cells.begin(), cells.end(),
+                   [&](const CellResult& a, const CellResult& b) { return rank(a) < rank(b); });
+}
+
 // Orders columns by kernel version (unversioned ones last, in the order given) and rows by the
 // scenarios' first appearance.
 void order(MatrixResult& result) {
@@ -554,6 +566,13 @@ Result<MatrixResult> run_matrix(const MatrixOptions& options) {
       std::filesystem::remove_all(cell.dir / kBundleDir, ec);
     }
   }
+  std::vector<std::string> scenario_order;
+  for (const auto& cell : planned) {
+    if (std::find(scenario_order.begin(), scenario_order.end(), cell.scenario) == scenario_order.end()) {
+      scenario_order.push_back(cell.scenario);
+    }
+  }
+  order_cells(result.cells, scenario_order);
   order(result);
   result.wall_seconds = Seconds(Clock::now() - started).count();
   json matrix = matrix_json(result);
@@ -571,6 +590,7 @@ Result<MatrixResult> merge_results(const std::vector<std::filesystem::path>& dir
                                    const std::filesystem::path& golden_dir, bool update_golden) {
   MatrixResult result;
   std::set<std::string> planned;
+  std::vector<std::string> scenario_order;  // from the plans, in their order
   std::set<std::string> seen;
   std::map<std::string, ColumnResult> columns;
   auto add_cell = [&](CellResult cell) -> Status {
@@ -603,6 +623,11 @@ Result<MatrixResult> merge_results(const std::vector<std::filesystem::path>& dir
     }
     for (const auto& name : planned_cells(dir)) {
       planned.insert(name);
+      // A planned cell is SCENARIO@KERNEL: the plan gives the scenarios' order.
+      const std::string scenario = name.substr(0, name.find('@'));
+      if (std::find(scenario_order.begin(), scenario_order.end(), scenario) == scenario_order.end()) {
+        scenario_order.push_back(scenario);
+      }
     }
     std::vector<std::filesystem::path> cell_dirs;
     for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
@@ -632,6 +657,7 @@ Result<MatrixResult> merge_results(const std::vector<std::filesystem::path>& dir
   for (auto& [label, column] : columns) {
     result.columns.push_back(std::move(column));
   }
+  order_cells(result.cells, scenario_order);
   order(result);
   return result;
 }
