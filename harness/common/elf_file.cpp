@@ -89,6 +89,9 @@ std::optional<std::string> ElfFile::string_at(std::uint64_t offset, std::size_t 
   return text;
 }
 
+// vmlinux's table is a few KiB; a corrupt header must not make us allocate gigabytes.
+constexpr std::uint64_t kMaxSectionNamesBytes = 16u << 20;
+
 Result<std::vector<std::string>> ElfFile::section_names(const Elf64_Ehdr& header) const {
   if (header.e_shnum != 0 && header.e_shentsize != sizeof(Elf64_Shdr)) {
     return make_error(ErrorKind::Parse, "{}: section headers of {} bytes, not {}", name_, header.e_shentsize,
@@ -102,6 +105,10 @@ Result<std::vector<std::string>> ElfFile::section_names(const Elf64_Ehdr& header
     return std::vector<std::string>{};
   }
   const Elf64_Shdr& table = sections[header.e_shstrndx];
+  if (table.sh_size > kMaxSectionNamesBytes) {
+    return make_error(ErrorKind::Parse, "{}: a section name table of {} bytes (at most {} read)", name_,
+                      table.sh_size, kMaxSectionNamesBytes);
+  }
   // One read of the whole table: a name lookup costs three reads however many sections there are.
   std::string names(table.sh_size, '\0');
   if (!names.empty() && !read_at(names.data(), names.size(), table.sh_offset)) {

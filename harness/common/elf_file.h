@@ -40,8 +40,8 @@ class ElfFile {
   // is no NUL), nullopt when `offset` is at or past the end of the file.
   std::optional<std::string> string_at(std::uint64_t offset, std::size_t max_size) const;
   // The names of the sections of `header`, in order; empty when it has no section name table.
-  // Fails with ErrorKind::Parse: "NAME: truncated section headers" (or "section names"), or
-  // section headers of another size than Elf64_Shdr.
+  // Fails with ErrorKind::Parse: "NAME: truncated section headers" (or "section names"), section
+  // headers of another size than Elf64_Shdr, or a name table over 16 MiB (a corrupt header).
   Result<std::vector<std::string>> section_names(const Elf64_Ehdr& header) const;
 
   // Copies `size` bytes at `offset` into `buffer`; false when the file has fewer there.

@@ -142,5 +142,30 @@ TEST(ElfFile, AMissingFileIsAnIoError) {
   EXPECT_EQ(file.error().message.rfind("cannot read /nonexistent/kharness/vmlinux: ", 0), 0u);
 }
 
+TEST(ElfFile, AHugeSectionNameTableIsAParseErrorNotAnAllocation) {
+  Elf64_Ehdr header{};
+  std::memcpy(header.e_ident, ELFMAG, SELFMAG);
+  header.e_ident[EI_CLASS] = ELFCLASS64;
+  header.e_shoff = sizeof(Elf64_Ehdr);
+  header.e_shentsize = sizeof(Elf64_Shdr);
+  header.e_shnum = 1;
+  header.e_shstrndx = 0;
+  Elf64_Shdr names{};
+  names.sh_size = std::uint64_t{1} << 40;
+  names.sh_offset = sizeof(Elf64_Ehdr);
+  std::string bytes(sizeof header + sizeof names, '\0');
+  std::memcpy(bytes.data(), &header, sizeof header);
+  std::memcpy(bytes.data() + sizeof header, &names, sizeof names);
+  const ElfFile file = ElfFile::from_bytes("corrupt", bytes);
+  auto parsed = file.header();
+  ASSERT_TRUE(parsed.has_value());
+  auto result = file.section_names(*parsed);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().kind, ErrorKind::Parse);
+  EXPECT_NE(result.error().message.find("corrupt: a section name table of 1099511627776 bytes"),
+            std::string::npos)
+      << result.error().message;
+}
+
 }  // namespace
 }  // namespace kh
