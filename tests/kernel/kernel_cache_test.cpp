@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <cstring>
 
 #include "common/temp_dir.h"
 #include "kernel/test_files.h"
@@ -110,9 +111,14 @@ TEST(EntryHeaders, VmlinuxMustBeAWholeElfFile) {
   elf32[EI_CLASS] = ELFCLASS32;
   // .text claims more bytes than the file has, section headers intact.
   std::string long_section = good;
-  auto header = reinterpret_cast<const Elf64_Ehdr*>(good.data());
-  auto* text = reinterpret_cast<Elf64_Shdr*>(long_section.data() + header->e_shoff + sizeof(Elf64_Shdr));
-  text->sh_size = good.size() * 2;
+  // Copied in and out: the string's bytes are not aligned for the ELF structs (UBSan).
+  Elf64_Ehdr header{};
+  std::memcpy(&header, good.data(), sizeof header);
+  Elf64_Shdr text{};
+  char* text_bytes = long_section.data() + header.e_shoff + sizeof(Elf64_Shdr);
+  std::memcpy(&text, text_bytes, sizeof text);
+  text.sh_size = good.size() * 2;
+  std::memcpy(text_bytes, &text, sizeof text);
   const std::vector<HeaderCase> cases = {
       {"sound", good, ""},
       {"empty", "", "not a 64-bit ELF file"},
