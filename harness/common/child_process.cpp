@@ -295,21 +295,14 @@ void ChildProcess::terminate(std::chrono::milliseconds grace) {
   if (reaped_ || pid_ <= 0) {
     return;
   }
+  if (grace.count() > 0) {
+    ChildProcess* const self = this;
+    terminate_all(std::span<ChildProcess* const>(&self, 1), grace);
+    return;
+  }
   stdin_.reset();
-  if (grace.count() > 0 && state() == State::Running) {
-    signal(SIGTERM);
-    const int fd = pidfd_.get();
-    // Ignores interruption on purpose: this is the cleanup path.
-    pollfd pfd{fd, POLLIN, 0};
-    int rc;
-    do {
-      rc = ::poll(&pfd, 1, static_cast<int>(grace.count()));
-    } while (rc < 0 && errno == EINTR);
-  }
-  if (!reaped_) {
-    signal(SIGKILL);
-    reap_blocking();
-  }
+  signal(SIGKILL);
+  reap_blocking();
 }
 
 void terminate_all(std::span<ChildProcess* const> children, std::chrono::milliseconds grace) {
@@ -320,21 +313,19 @@ void terminate_all(std::span<ChildProcess* const> children, std::chrono::millise
     }
   }
   // Ignores interruption on purpose (this is the cleanup path): plain poll, not wait_readable.
-  const auto until = std::chrono::steady_clock::now() + grace;
+  const Deadline until = Deadline::in(grace);
+  std::vector<pollfd> fds;
   for (;;) {
-    std::vector<pollfd> fds;
+    fds.clear();
     for (ChildProcess* child : children) {
       if (child->running()) {
         fds.push_back(pollfd{child->exit_fd(), POLLIN, 0});
       }
     }
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
-    if (fds.empty() || left.count() <= 0) {
+    if (fds.empty() || until.expired()) {
       break;
     }
-    const int rc = ::poll(fds.data(), fds.size(), static_cast<int>(left.count()));
-    if (rc < 0 && errno != EINTR) {
+    if (::poll(fds.data(), fds.size(), until.poll_timeout_ms()) < 0 && errno != EINTR) {
       break;
     }
   }
