@@ -117,8 +117,11 @@ class TraceRun {
     }
     deadline_started_ = Clock::now();
     deadline_ = Deadline::in(run_.timeout);
+    // qemu starts first, paused, so that its start (and a snapshot's restore) runs while gdb loads
+    // the kernel's symbols; the guest runs only once gdb has attached.
+    KH_TRY(launch_vm());
     KH_TRY(start_gdb());
-    KH_TRY(start_vm());
+    KH_TRY(attach_vm());
     KH_TRY(trace_guest());
     evaluate();
     return {};
@@ -176,7 +179,7 @@ class TraceRun {
     hit_loop_.emplace(*gdb_, run_.plan, kCommandTimeout);
     hit_loop_->set_deadline(deadline_);
     // Under KVM, software breakpoints written before the kernel runs are lost when it sets up its
-    // page tables: they go in at start_kernel (start_vm); only their symbols are checked here.
+    // page tables: they go in at start_kernel (attach_vm); only their symbols are checked here.
     Status planned = run_.accel == vm::Accel::Tcg ? hit_loop_->insert_breakpoints(run_.kernel.vmlinux)
                                                   : hit_loop_->check_symbols(run_.kernel.vmlinux);
     if (!planned.ok()) {
@@ -196,14 +199,47 @@ class TraceRun {
     return error;
   }
 
-  Status start_vm() {
-    if (snapshot_wanted()) {
-      KH_TRY(start_restored_vm());
+  // Starts vm_ paused before gdb starts: restoring this run's snapshot when the run wants one and
+  // it exists (qemu -incoming, not waited for here), else from power-on with -S. A snapshot still
+  // to be saved waits for attach_vm(), after gdb has checked the breakpoints: a bad scenario stays
+  // an error before anything boots.
+  Status launch_vm() {
+    if (!snapshot_wanted()) {
+      return launch_power_on_vm();
+    }
+    auto key = snapshot_key(run_.vm, run_.kernel.key);
+    if (!key.ok()) {
+      KH_TRY(snapshot_unusable(std::move(key).error()));
+      return launch_power_on_vm();
+    }
+    std::filesystem::path file = snapshot_file(*key);
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec)) {
+      snapshot_to_save_ = *key;
+      return {};
+    }
+    KH_TRY(launch_restore(file));
+    return vm_ ? Status{} : launch_power_on_vm();
+  }
+
+  Status launch_power_on_vm() {
+    KH_ASSIGN_OR_RETURN(vm::QemuVm vm, vm::QemuVm::start(run_.vm));
+    vm_.emplace(std::move(vm));
+    note_qemu_command(run_.vm);
+    return {};
+  }
+
+  // Saves the snapshot launch_vm() found missing and waits for the restore (falling back to
+  // power-on), then attaches gdb.
+  Status attach_vm() {
+    if (!snapshot_to_save_.empty()) {
+      KH_TRY(save_snapshot_and_launch_restore(std::exchange(snapshot_to_save_, {})));
+    }
+    if (!restoring_from_.empty()) {
+      KH_TRY(finish_restore());
     }
     if (!vm_) {
-      KH_ASSIGN_OR_RETURN(vm::QemuVm vm, vm::QemuVm::start(run_.vm));
-      vm_.emplace(std::move(vm));
-      note_qemu_command(run_.vm);
+      KH_TRY(launch_power_on_vm());
     }
     auto connected =
         gdb_->command(fmt::format("-target-select remote {}", vm_->gdb_socket().string()), command_deadline());
@@ -235,24 +271,20 @@ class TraceRun {
     return true;
   }
 
-  // Starts vm_ from the snapshot of this run's machine, saving it first when there is none. A
-  // snapshot never fails a run: on any error but Ctrl-C this says why and leaves vm_ empty, and
-  // the run boots from power-on; a snapshot qemu will not load is deleted.
-  Status start_restored_vm() {
-    auto key = snapshot_key(run_.vm, run_.kernel.key);
-    if (!key.ok()) {
-      return snapshot_unusable(std::move(key).error());
+  // The first run of a machine saves its snapshot (a boot to the wait point) and restores it.
+  Status save_snapshot_and_launch_restore(const std::string& key) {
+    auto made = ensure_snapshot(run_.vm, key, deadline_.min(Deadline::in(kSnapshotCreateTimeout)));
+    if (!made.ok()) {
+      return snapshot_unusable(std::move(made).error());
     }
-    std::filesystem::path file = snapshot_file(*key);
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(file, ec)) {
-      auto made = ensure_snapshot(run_.vm, *key, deadline_.min(Deadline::in(kSnapshotCreateTimeout)));
-      if (!made.ok()) {
-        return snapshot_unusable(std::move(made).error());
-      }
-      file = *made;
-      mark_phase("snapshot");
-    }
+    mark_phase("snapshot");
+    return launch_restore(*made);
+  }
+
+  // Starts vm_ restoring `file`. A snapshot never fails a run: on any error but Ctrl-C this says
+  // why and leaves vm_ empty, and the run boots from power-on; a snapshot qemu will not load is
+  // deleted.
+  Status launch_restore(const std::filesystem::path& file) {
     vm::VmSpec spec = snapshot_vm_spec(run_.vm);
     spec.incoming = file;
     auto started = vm::QemuVm::start(spec);
@@ -262,6 +294,14 @@ class TraceRun {
     }
     vm_.emplace(std::move(*started));
     note_qemu_command(spec);
+    restoring_from_ = file;
+    return {};
+  }
+
+  // Waits for the restore launch_restore() began (it ran while gdb started); on failure as there:
+  // vm_ is emptied and the run boots from power-on.
+  Status finish_restore() {
+    const std::filesystem::path file = std::exchange(restoring_from_, {});
     if (Status loaded = wait_for_restore(*vm_, command_deadline()); !loaded.ok()) {
       vm_->terminate();
       vm_.reset();
@@ -505,7 +545,7 @@ class TraceRun {
     mark_phase("evaluate");
   }
 
-  void fail(Error error) {
+  void fail(const Error& error) {
     report_.verdict = verdict_for(error.kind);
     report_.detail = error.kind == ErrorKind::Interrupted ? interrupted_detail() : error.to_string();
     // gdb's lines that were not MI (a crash message, a Python traceback) are the evidence too.
@@ -545,6 +585,8 @@ class TraceRun {
   Clock::time_point deadline_started_ = Clock::now();
   Clock::time_point vm_started_ = Clock::now();
   bool restored_ = false;  // vm_ came from a snapshot: no boot, and it waits for the go line
+  std::string snapshot_to_save_;  // the key of a snapshot attach_vm() saves first (none yet)
+  std::filesystem::path restoring_from_;  // the snapshot vm_ is restoring until attach_vm() waits for it
   bool prepared_ = false;  // run_ holds a prepared run that applies to the kernel
   std::vector<std::string> qemu_command_;  // the argv of the last qemu started, empty before
   Deadline deadline_ = Deadline::never();
