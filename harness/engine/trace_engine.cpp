@@ -260,15 +260,18 @@ class TraceRun {
   // A snapshot holds a guest at its wait point, after boot: breakpoints that must see the boot
   // (scope="all") need a power-on run. Only TCG: under KVM breakpoints go in at start_kernel.
   bool snapshot_wanted() const {
-    if (options_.no_snapshot || run_.accel != vm::Accel::Tcg) {
-      return false;
-    }
+    return !options_.no_snapshot && run_.accel == vm::Accel::Tcg && !has_scope_all_breakpoint();
+  }
+
+  // A scope="all" breakpoint sees the whole machine's life: the boot, and the power-off after the
+  // guest's exit (its hits there are resumed from, not counted).
+  bool has_scope_all_breakpoint() const {
     for (const PlannedBreakpoint& planned : run_.plan) {
       if (planned.spec != nullptr && planned.spec->scope == trace::Scope::All) {
-        return false;
+        return true;
       }
     }
-    return true;
+    return false;
   }
 
   // The first run of a machine saves its snapshot (a boot to the wait point) and restores it.
@@ -349,7 +352,8 @@ class TraceRun {
   }
 
   // From reset to power-off: resume, collect every counted hit, follow the guest's markers. After
-  // KH-EXIT hits are no longer counted but still resumed from, until qemu exits.
+  // KH-EXIT the trace is complete: qemu is ended at once, unless a scope="all" breakpoint watches
+  // the power-off, whose hits are then resumed from (not counted) until qemu exits by itself.
   Status trace_guest() {
     vm_started_ = Clock::now();
     if (Status resumed = hit_loop_->resume(); !resumed.ok()) {
@@ -368,6 +372,12 @@ class TraceRun {
       if (protocol_.init_failure()) {
         report_.phase = std::string(to_string(GuestPhase::Boot));
         return make_error(ErrorKind::Process, "the guest's init failed in phase boot: {}", *protocol_.init_failure());
+      }
+      if (phase == GuestPhase::Poweroff && !has_scope_all_breakpoint()) {
+        // The kernel's own power-off (~0.1 s under TCG) adds nothing to the trace.
+        vm_->terminate();
+        mark_phase("poweroff");
+        return {};
       }
       if (phase == GuestPhase::Poweroff && !poweroff_deadline) {
         poweroff_deadline = Deadline::in(kPoweroffTimeout);
