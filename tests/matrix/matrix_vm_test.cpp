@@ -262,20 +262,33 @@ TEST_F(MatrixVmTest, CtrlCEndsEveryCellAndLeavesNoProcess) {
   spec.own_process_group = false;
   auto child = ChildProcess::spawn(spec);
   ASSERT_TRUE(child.ok());
-  // Wait until this matrix's cells run a qemu (not any qemu on the machine: tests run side by side).
+  // Wait until the trace-mount cell has its verdict while the hanging cell still runs a qemu of
+  // this matrix (not any qemu on the machine: tests run side by side): the Ctrl-C then comes in
+  // the middle of a trace, not while the cells start (a run starts qemu before gdb).
+  const auto cells = dir() / "out";
+  auto trace_mount_done = [&cells] {
+    std::error_code ec;
+    for (const auto& cell : std::filesystem::directory_iterator(cells, ec)) {
+      if (cell.path().filename().string().rfind("trace-mount@", 0) == 0 &&
+          std::filesystem::exists(cell.path() / "report.json", ec)) {
+        return true;
+      }
+    }
+    return false;
+  };
   const Deadline deadline = Deadline::in(std::chrono::seconds(300));
-  while (test_support::descendants_named(child->pid(), "qemu-system-x86") < 1 && !deadline.expired()) {
+  while ((!trace_mount_done() || test_support::descendants_named(child->pid(), "qemu-system-x86") < 1) &&
+         !deadline.expired()) {
     auto none = wait_readable({}, Deadline::in(std::chrono::milliseconds(100)));
     (void)none;
   }
-  ASSERT_FALSE(deadline.expired()) << "no cell started a qemu";
+  ASSERT_FALSE(deadline.expired()) << "the trace-mount cell did not end while the hanging cell ran a qemu";
   ::kill(child->pid(), SIGINT);
   ASSERT_TRUE(child->wait(Deadline::in(std::chrono::seconds(60))).ok());
   EXPECT_EQ(child->exit_code(), 130);
   // Every descendant that outlived kharness was reparented to us: none may be left.
   EXPECT_THAT(test_support::children_left(), ::testing::IsEmpty());
   // The hanging cell was ended by the matrix's Ctrl-C, not killed: its kharness wrote its verdict.
-  const auto cells = dir() / "out";
   bool interrupted_cell = false;
   std::error_code ec;
   for (const auto& cell : std::filesystem::directory_iterator(cells, ec)) {
