@@ -1,12 +1,14 @@
 // The end-to-end figures of kharness against their floors, on the cached default kernel (Debian's
 // 6.1) under TCG, all measured in one run so that machine load weighs on both sides alike:
 //   trace_mount_wall, bare_boot_wall, trace_overhead_ratio: a whole run_scenario() of
-//     scenarios/trace-mount.xml (what a user waits for: kernel cache lookup, image, gdb, boot, hits,
-//     power-off) against qemu alone booting the same kernel and initramfs to power-off; runs
+//     scenarios/trace-mount.xml (what a user waits for: kernel cache lookup, image, gdb, restore,
+//     hits, qemu ended at the guest's exit) against qemu alone booting the same kernel and
+//     initramfs to power-off; runs
 //     interleaved (bare, trace, bare, trace, ...), medians reported. The engine restores its
 //     snapshot (saved by an untimed first run); the bare boot stays a boot from power-on.
-//   snapshot_restore_wall: the "restore" phase of those runs: qemu started with -incoming until
-//     the restored machine is paused at the init's wait point.
+//   snapshot_restore_wall: the "restore" phase of those runs: what is left to wait, once gdb is
+//     ready, until the restored machine is paused at the init's wait point (qemu -incoming starts
+//     before gdb and restores while gdb starts).
 //   breakpoint_hit_cost, gdb_cli_hit_cost, hit_cost_ratio: the median time between consecutive
 //     counted hits of scenarios/bench/hit-loop.xml (1000 umask calls), for the engine and for gdb's
 //     own breakpoint `commands` doing the same work; runs interleaved, median over all their hits.

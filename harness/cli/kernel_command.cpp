@@ -15,7 +15,7 @@ namespace {
 
 std::string human_size(std::uintmax_t bytes) {
   constexpr double kMiB = 1024.0 * 1024.0;
-  if (bytes >= 1024 * 1024 * 1024) {
+  if (bytes >= std::uintmax_t{1} << 30) {
     return fmt::format("{:.1f} GiB", static_cast<double>(bytes) / (kMiB * 1024.0));
   }
   return fmt::format("{:.0f} MiB", static_cast<double>(bytes) / kMiB);

@@ -112,6 +112,7 @@ Result<ChildProcess> ChildProcess::spawn(const ChildSpec& spec) {
   // execs our own argv instead; these pointers stay valid in it (a copy of this frame).
   std::vector<std::string> argv_copy = spec.argv;
   std::vector<char*> argv_pointers;
+  argv_pointers.reserve(argv_copy.size() + 1);
   for (auto& arg : argv_copy) {
     argv_pointers.push_back(arg.data());
   }

@@ -19,7 +19,7 @@ std::filesystem::path kharness_gdb_script() {
 }
 
 std::string current_task_expression(const kernel::KernelBuild& kernel) {
-  const std::string fallback = kernel.gdb_scripts.empty() ? "" : "$lx_current()";
+  std::string fallback = kernel.gdb_scripts.empty() ? "" : "$lx_current()";
   auto config = read_file(kernel.config);
   auto symbols = read_file(kernel.dir / "System.map");
   if (!config.ok() || !symbols.ok() || config->find("\nCONFIG_SMP=y") != std::string::npos) {
@@ -262,6 +262,7 @@ Result<GdbHelpers> load_gdb_helpers(mi::MiSession& gdb, const kernel::KernelBuil
     }
   }
   std::vector<std::string> commands;
+  commands.reserve(probes.size());
   for (const std::string& function : probes) {
     commands.push_back(fmt::format("-data-evaluate-expression ${}", function));
   }

@@ -205,7 +205,7 @@ int default_build_jobs() {
       return value;
     }
   }
-  return std::max(1U, std::thread::hardware_concurrency());
+  return static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
 }
 
 Result<KernelBuild> build_kernel(const BuildInputs& inputs, BuildLog& log, BuildProgress& progress) {

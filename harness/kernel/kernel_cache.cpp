@@ -22,7 +22,7 @@ namespace {
 constexpr const char* kMetaFile = "meta.json";
 constexpr const char* kFingerprints = "fingerprints";
 // How much of each end of a file its fingerprint reads.
-constexpr std::uint64_t kFingerprintSpan = 1024 * 1024;
+constexpr std::uint64_t kFingerprintSpan = std::uint64_t{1} << 20;
 // The x86 boot protocol (Documentation/x86/boot.rst): offsets in a bzImage's setup header.
 constexpr off_t kSetupSectsOffset = 0x1f1;
 constexpr off_t kSysSizeOffset = 0x1f4;

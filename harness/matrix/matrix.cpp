@@ -533,6 +533,7 @@ Result<MatrixResult> run_matrix(const MatrixOptions& options) {
       running.push_back(Running{cell, std::move(*child), dir});
     }
     std::vector<int> fds;
+    fds.reserve(running.size());
     for (const auto& run : running) {
       fds.push_back(run.child.exit_fd());
     }
@@ -541,6 +542,7 @@ Result<MatrixResult> run_matrix(const MatrixOptions& options) {
       // Ctrl-C: every running cell's kharness is told at once and given the time to end its own
       // qemu and gdb (each waits up to a few seconds for them) before anything is killed.
       std::vector<ChildProcess*> children;
+      children.reserve(running.size());
       for (auto& run : running) {
         children.push_back(&run.child);
       }

@@ -130,6 +130,7 @@ std::string format_matrix_table(const MatrixResult& result, const report::Termin
     ++by_verdict[cell.verdict];
   }
   std::vector<std::string> counts;
+  counts.reserve(by_verdict.size());
   for (const auto& [verdict, count] : by_verdict) {
     counts.push_back(fmt::format("{} {}", count, trace::to_string(verdict)));
   }

@@ -21,12 +21,12 @@ namespace kh::mi {
 namespace {
 
 // One read takes what a full pipe holds (64 KiB on Linux) in one go.
-constexpr std::size_t kReadBufferBytes = 64 * 1024;
+constexpr std::size_t kReadBufferBytes = std::size_t{64} << 10;
 // A "line" longer than this without a newline is garbage; it is reported and dropped.
-constexpr std::size_t kMaxLineBytes = 16 * 1024 * 1024;
+constexpr std::size_t kMaxLineBytes = std::size_t{16} << 20;
 // Bounds on what waits for the caller to take, so a long trace that never drains stays bounded.
 constexpr std::size_t kMaxQueuedAsync = 10'000;
-constexpr std::size_t kMaxQueuedStreamBytes = 8 * 1024 * 1024;
+constexpr std::size_t kMaxQueuedStreamBytes = std::size_t{8} << 20;
 constexpr std::size_t kMaxQueuedParseErrors = 1'000;
 // gdb's last lines that were not MI (stderr, or stdout that did not parse), kept as evidence.
 constexpr std::size_t kNonMiLinesKept = 40;

@@ -111,6 +111,7 @@ std::vector<HitDiff> pair_hits(const std::vector<const Hit*>& a, const std::vect
   std::map<std::vector<std::string>, int> chain_ids;
   auto intern = [&chain_ids](const std::vector<const Hit*>& side) {
     std::vector<int> ids;
+    ids.reserve(side.size());
     for (const Hit* hit : side) {
       ids.push_back(chain_ids.emplace(chain_of(*hit), static_cast<int>(chain_ids.size())).first->second);
     }
@@ -236,6 +237,7 @@ std::string merged_chain(const std::vector<FrameChange>& chain, const TerminalSt
 
 std::vector<std::string> functions_of(const std::vector<FrameChange>& chain, bool before) {
   std::vector<std::string> functions;
+  functions.reserve(chain.size());
   for (const FrameChange& change : chain) {
     functions.push_back(before ? change.before : change.after);
   }

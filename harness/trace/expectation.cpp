@@ -304,6 +304,7 @@ ExpectationResult evaluate_expectation(const BreakpointSpec& breakpoint, const H
     return result;
   }
   std::vector<HitOutcome> outcomes;
+  outcomes.reserve(hits.size());
   for (const Hit* hit : hits) outcomes.push_back(check_expectation_on(expectation, *hit));
 
   const HitOutcome* shown = nullptr;

@@ -304,6 +304,7 @@ TEST(HelperUses, FindsEveryCallOfAConvenienceFunction) {
       "</breakpoint>\n");
   std::vector<HelperUse> uses = helper_uses(lab, "$lx_current()");
   std::vector<std::string> seen;
+  seen.reserve(uses.size());
   for (const HelperUse& use : uses) {
     seen.push_back(use.function + "@" + use.location + " " + use.what);
   }

@@ -28,6 +28,7 @@ CommandRun run_initramfs(std::vector<std::string> args) {
   add_initramfs_command(app, exit_code);
   args.insert(args.begin(), {"kharness", "initramfs"});
   std::vector<const char*> argv;
+  argv.reserve(args.size() + 1);
   for (const auto& arg : args) {
     argv.push_back(arg.c_str());
   }

@@ -268,7 +268,7 @@ TEST_F(InitramfsTest, BadInputFailsClearlyAndWritesNothing) {
     ErrorKind kind;
     const char* message_part;
   };
-  auto with = [&](std::string guest, auto change) {
+  auto with = [&](const std::string& guest, auto change) {
     InitramfsSpec s = spec(guest, "unused");
     s.output = out_dir / "image.cpio.gz";
     change(s);

@@ -269,7 +269,7 @@ TEST(ShippedFragments, BaseHasWhatTracesNeed) {
 TEST(ShippedFragments, TheDwarfChoiceIsOnlyForKernelsThatHaveIt) {
   auto fragments = read_version_fragments(kh::data_dir() / "kernel-configs");
   ASSERT_TRUE(fragments.ok()) << fragments.error().to_string();
-  auto for_version = [&](KernelVersion version) {
+  auto for_version = [&](const KernelVersion& version) {
     std::vector<std::string> names;
     for (const auto& fragment : *fragments) {
       for (const auto& entry : fragment.entries) {

@@ -437,6 +437,7 @@ TEST(ExtractionError, TellsTheDiskFromTheArchive) {
 
 TEST(ExtractionError, KeepsTheLastLinesOfALongComplaint) {
   std::vector<std::string> lines;
+  lines.reserve(40);
   for (int i = 0; i < 40; ++i) {
     lines.push_back(fmt::format("tar: linux/file{}: Cannot open: No space left on device", i));
   }

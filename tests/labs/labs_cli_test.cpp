@@ -41,7 +41,7 @@ class LabsCliTest : public ::testing::Test {
   }
 
   std::filesystem::path scenario(const std::string& guest) {
-    const std::filesystem::path path = dir_->path() / "lab.xml";
+    std::filesystem::path path = dir_->path() / "lab.xml";
     write_text(path, scenario_text(guest, {"do_mount"}));
     return path;
   }

@@ -81,8 +81,9 @@ TEST_F(MatrixHtmlCommand, AnUnwritableHtmlIsAnErrorBeforeAnythingRuns) {
   write_cells();
   const std::string missing = path("no-such-folder/m.html").string();
   // A run: nothing planned, no kernel asked for, no output folder made.
+  const std::string scenario = KH_SOURCE_DIR "/scenarios/trace-mount.xml";
   CommandOutput run =
-      kharness({"matrix", KH_SOURCE_DIR "/scenarios/trace-mount.xml", "--kernel-package", "linux-source-6.1",
+      kharness({"matrix", scenario, "--kernel-package", "linux-source-6.1",
                 "--accel", "tcg", "--out", path("out").string(), "--html", missing});
   EXPECT_EQ(run.exit_code, 2) << run.output;
   EXPECT_NE(run.output.find("--html " + missing + ": folder " + path("no-such-folder").string() +

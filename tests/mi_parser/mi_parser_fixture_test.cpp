@@ -229,6 +229,7 @@ TEST(Linux419Transcript, StackOfTheBindMountHasInlinedAndTrailingUnknownFrames) 
                                           "??"};
   EXPECT_EQ(field_of_each(stack, "func"), funcs);
   std::vector<std::string> levels;
+  levels.reserve(14);
   for (int level = 0; level < 14; ++level) {
     levels.push_back(std::to_string(level));
   }

@@ -133,6 +133,7 @@ TEST(MiSession, APipelineLargerThanAPipeBufferIsAnsweredInFull) {
   MiSession gdb = start_gdb();
   // ~100 KB of commands: more than gdb's stdin pipe holds, so writing must wait for gdb to read.
   std::vector<std::string> commands;
+  commands.reserve(3000);
   for (int i = 0; i < 3000; ++i) {
     commands.push_back(fmt::format("-data-evaluate-expression {}", 1000000 + i));
   }

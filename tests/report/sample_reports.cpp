@@ -97,7 +97,7 @@ std::vector<FrameSpec> under(std::vector<FrameSpec> inner, const std::vector<Fra
   return inner;
 }
 
-Hit hit(std::string breakpoint, std::vector<FrameSpec> chain, std::vector<CapturedValue> captures,
+Hit hit(std::string breakpoint, const std::vector<FrameSpec>& chain, std::vector<CapturedValue> captures,
         double time_s) {
   Hit out;
   out.breakpoint = std::move(breakpoint);
@@ -289,10 +289,10 @@ trace::RunReport mount_report_61() {
     trace.hits.push_back(
         hit("mnt_set_mountpoint", under(copy_tree, clone_chain_61()), {mountpoint(name)}, 0.39));
   }
-  auto attach = [&](std::vector<FrameSpec> chain, const char* dest, const char* source, const char* fstype,
+  auto attach = [&](const std::vector<FrameSpec>& chain, const char* dest, const char* source, const char* fstype,
                     bool proc) {
     return hit(
-        "attach_recursive_mnt", std::move(chain),
+        "attach_recursive_mnt", chain,
         {named("dest", "dest_mp->m_dentry->d_name.name", string_prefix + "\"" + dest + "\""),
          named("source", "source_mnt->mnt_mountpoint->d_name.name", string_prefix + "\"" + source + "\""),
          named("source_fstype", "source_mnt->mnt.mnt_sb->s_type->name", string_prefix + "\"" + fstype + "\""),

@@ -225,7 +225,7 @@ TEST(DisplayedChain, LeavesOutTheSyscallEntryOnlyInNormalMode) {
 }
 
 TEST(FormatTotals, CountsEveryVerdictClass) {
-  auto results = [](std::vector<trace::Verdict> verdicts) {
+  auto results = [](const std::vector<trace::Verdict>& verdicts) {
     std::vector<trace::ExpectationResult> out;
     for (trace::Verdict verdict : verdicts) {
       trace::ExpectationResult result;

@@ -324,6 +324,7 @@ class HitCountTable : public testing::TestWithParam<CountCase> {};
 TEST_P(HitCountTable, Counts) {
   const CountCase& c = GetParam();
   std::vector<Hit> hits;
+  hits.reserve(static_cast<std::size_t>(c.hits) + 1);
   for (int i = 0; i < c.hits; ++i) hits.push_back(make_hit("f", i, {"f"}));
   hits.push_back(make_hit("g", c.hits, {"g"}));  // another breakpoint's hit does not count
   ExpectationResult result = run_one(c.element, hits);

@@ -19,7 +19,8 @@ Frame frame(int level, std::string func) {
   return f;
 }
 
-Hit hit(std::string breakpoint, std::vector<std::string> chain, std::vector<std::pair<std::string, std::string>> captures) {
+Hit hit(std::string breakpoint, std::vector<std::string> chain,
+        const std::vector<std::pair<std::string, std::string>>& captures) {
   Hit h;
   h.breakpoint = std::move(breakpoint);
   for (std::size_t i = 0; i < chain.size(); ++i) h.frames.push_back(frame(static_cast<int>(i), chain[i]));

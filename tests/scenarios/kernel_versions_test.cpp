@@ -136,6 +136,7 @@ TEST(KernelVersionTable, CoversEveryLongTermLine) {
   std::vector<std::string> lines;
   VersionTable table = read_table(&lines);
   std::vector<std::string> expected;
+  expected.reserve(kLines.size());
   for (const auto& [line, release] : kLines) {
     expected.push_back(line);
   }

@@ -344,7 +344,8 @@ TEST(QemuVmTest, MoveKeepsOneOwner) {
   // Replacing a live VM (emplace: QemuVm is not assignable) ends it, qemu and folder.
   const auto first_dir = owner.run_dir();
   std::optional<QemuVm> slot(std::move(owner));
-  EXPECT_EQ(owner.pid(), -1);
+  // The moved-from state is what this checks.
+  EXPECT_EQ(owner.pid(), -1);  // NOLINT(bugprone-use-after-move)
   slot.emplace(std::move(*second));
   EXPECT_TRUE(process_gone(first_pid));
   EXPECT_FALSE(std::filesystem::exists(first_dir));
