@@ -209,8 +209,7 @@ class TraceRun {
     }
     auto key = snapshot_key(run_.vm, run_.kernel.key);
     if (!key.ok()) {
-      KH_TRY(snapshot_unusable(std::move(key).error()));
-      return launch_power_on_vm();
+      return snapshot_unusable(std::move(key).error());  // attach_vm() boots from power-on
     }
     std::filesystem::path file = snapshot_file(*key);
     std::error_code ec;
@@ -218,8 +217,7 @@ class TraceRun {
       snapshot_to_save_ = *key;
       return {};
     }
-    KH_TRY(launch_restore(file));
-    return vm_ ? Status{} : launch_power_on_vm();
+    return launch_restore(file);
   }
 
   Status launch_power_on_vm() {
@@ -229,8 +227,8 @@ class TraceRun {
     return {};
   }
 
-  // Saves the snapshot launch_vm() found missing and waits for the restore (falling back to
-  // power-on), then attaches gdb.
+  // Saves the snapshot launch_vm() found missing and waits for the restore; boots from power-on
+  // when launch_vm() or the restore left no VM (the one fallback); then attaches gdb.
   Status attach_vm() {
     if (!snapshot_to_save_.empty()) {
       KH_TRY(save_snapshot_and_launch_restore(std::exchange(snapshot_to_save_, {})));
