@@ -34,8 +34,12 @@ deps-test:
 deps-extra:
 	@$(DEPS) kernels-extra
 
+# Ninja: unlike make, it compiles a library's files while the libraries below it still link,
+# which keeps both cores busy (kharness target from nothing: 112 s against 129 s here). A build
+# folder configured earlier keeps its generator.
+CMAKE_GENERATOR ?= Ninja
 $(BUILD_DIR)/CMakeCache.txt: | deps-build
-	cmake -S . -B $(BUILD_DIR) -DKH_WERROR=ON $(CMAKE_FLAGS)
+	cmake -G "$(CMAKE_GENERATOR)" -S . -B $(BUILD_DIR) -DKH_WERROR=ON $(CMAKE_FLAGS)
 
 configure: $(BUILD_DIR)/CMakeCache.txt
 
