@@ -34,15 +34,8 @@ CollectPlan plan_collect(const trace::BreakpointSpec& spec, std::string_view cur
   } else {
     plan.arguments = std::string::npos;
   }
-  if (!current_task.empty()) {
-    plan.task_pid = plan.commands.size();
-    plan.commands.push_back(mi::evaluate_expression(fmt::format("{}->pid", current_task)));
-    plan.task_comm = plan.commands.size();
-    plan.commands.push_back(mi::evaluate_expression(fmt::format("{}->comm", current_task)));
-  } else {
-    plan.task_pid = std::string::npos;
-    plan.task_comm = std::string::npos;
-  }
+  // The task's commands depend on what gdb knows of task_struct, asked once gdb runs (TaskReader).
+  plan.task = !current_task.empty();
   plan.first_capture = plan.commands.size();
   for (const auto& capture : spec.captures) {
     plan.commands.push_back(mi::evaluate_expression(capture.expr));

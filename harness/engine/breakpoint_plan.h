@@ -18,9 +18,10 @@ struct CollectPlan {
   std::size_t frames = 0;             // -stack-list-frames
   std::size_t arguments = 0;          // -stack-list-arguments --simple-values, or npos when no
                                       // expectation reads a caller's argument
-  std::size_t task_pid = 0;           // <current task>->pid, or npos when no expression is known
-  std::size_t task_comm = 0;          // <current task>->comm, or npos
   std::size_t first_capture = 0;      // captures follow in the spec's order
+  bool task = false;                  // the task's pid and comm are read too (HitCollector puts its
+                                      // TaskReader's commands just before the step); false when
+                                      // no current-task expression is known
 };
 
 // One scenario breakpoint as gdb will see it.

@@ -1,6 +1,9 @@
 #include "engine/hit_collector.h"
 
-#include <charconv>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
 
 #include "engine/mi_to_trace.h"
 #include "mi/mi_frames.h"
@@ -18,8 +21,16 @@ std::string comm_from_value(std::string_view value) {
 Result<trace::Hit> HitCollector::collect(const PlannedBreakpoint& planned, const mi::AsyncRecord& stop,
                                          int index, Deadline deadline) {
   const CollectPlan& plan = planned.collect;
+  // The plan's commands with the task's just before the step (the last one).
+  std::vector<std::string> commands = plan.commands;
+  const std::size_t task_at = commands.size() - 1;
+  const std::size_t task_count = plan.task ? task_reader_.commands().size() : 0;
+  if (task_count > 0) {
+    commands.insert(commands.begin() + static_cast<std::ptrdiff_t>(task_at), task_reader_.commands().begin(),
+                    task_reader_.commands().end());
+  }
   KH_ASSIGN_OR_RETURN(std::vector<mi::ResultRecord> answers,
-                      gdb_.pipeline(plan.commands, Deadline::in(command_timeout_).min(deadline)));
+                      gdb_.pipeline(commands, Deadline::in(command_timeout_).min(deadline)));
   trace::Hit hit;
   hit.breakpoint = planned.spec->name;
   hit.index = index;
@@ -44,12 +55,8 @@ Result<trace::Hit> HitCollector::collect(const PlannedBreakpoint& planned, const
     // Without a backtrace, keep at least the frame the stop reported.
     hit.frames.push_back(to_trace_frame(*event.frame));
   }
-  if (plan.task_pid != std::string::npos && answers[plan.task_pid].result_class == mi::ResultClass::Done) {
-    const std::string& pid = answers[plan.task_pid].get("value").str();
-    std::from_chars(pid.data(), pid.data() + pid.size(), hit.task_pid);
-  }
-  if (plan.task_comm != std::string::npos && answers[plan.task_comm].result_class == mi::ResultClass::Done) {
-    hit.task_comm = comm_from_value(answers[plan.task_comm].get("value").str());
+  if (task_count > 0) {
+    task_reader_.decode(std::span<const mi::ResultRecord>(answers).subspan(task_at, task_count), hit);
   }
   for (std::size_t i = 0; i < planned.spec->captures.size(); ++i) {
     const auto& spec = planned.spec->captures[i];

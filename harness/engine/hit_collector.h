@@ -1,11 +1,13 @@
-// Turns one breakpoint stop into a trace::Hit: backtrace with arguments, the task, the captures,
-// all asked of gdb in one pipelined write together with the single step past the breakpoint.
+// Turns one breakpoint stop into a trace::Hit: backtrace with arguments, the captures, the task
+// (its TaskReader's commands), all asked of gdb in one pipelined write together with the single
+// step past the breakpoint.
 #pragma once
 
 #include <chrono>
 
 #include "common/result.h"
 #include "engine/breakpoint_plan.h"
+#include "engine/task_reader.h"
 #include "mi/mi_record.h"
 #include "mi/mi_session.h"
 #include "trace/trace_model.h"
@@ -25,9 +27,13 @@ class HitCollector {
   Result<trace::Hit> collect(const PlannedBreakpoint& planned, const mi::AsyncRecord& stop, int index,
                              Deadline deadline);
 
+  // How the hits of plans that want their task (CollectPlan::task) read it; none until set.
+  void set_task_reader(TaskReader reader) { task_reader_ = std::move(reader); }
+
  private:
   mi::MiSession& gdb_;
   std::chrono::milliseconds command_timeout_;
+  TaskReader task_reader_;
 };
 
 // The task's comm from gdb's print of a char[16] ("\"nsclone\\000\\000...\"" -> "nsclone").

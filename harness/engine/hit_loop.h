@@ -30,6 +30,8 @@ class HitLoop {
 
   // Bounds every later command by the run's deadline too.
   void set_deadline(Deadline deadline) { deadline_ = deadline; }
+  // How hits read their task (see TaskReader); no task is read until this is called.
+  void set_task_reader(TaskReader reader) { collector_.set_task_reader(std::move(reader)); }
 
   // Inserts every planned breakpoint. A function gdb does not know is ErrorKind::Symbol with the
   // scenario's file:line (found before the VM boots); gdb's other failures keep their kind.

@@ -178,6 +178,13 @@ class TraceRun {
     }
     hit_loop_.emplace(*gdb_, run_.plan, kCommandTimeout);
     hit_loop_->set_deadline(deadline_);
+    if (!run_.current_task.empty()) {
+      // One read of the task_struct bytes that hold pid and comm; when gdb cannot give their
+      // layout, two expressions, which then report their own errors in each hit.
+      auto layout = query_task_layout(*gdb_, command_deadline());
+      hit_loop_->set_task_reader(layout.ok() ? TaskReader::by_layout(run_.current_task, *layout)
+                                             : TaskReader::by_expressions(run_.current_task));
+    }
     // Under KVM, software breakpoints written before the kernel runs are lost when it sets up its
     // page tables: they go in at start_kernel (attach_vm); only their symbols are checked here.
     Status planned = run_.accel == vm::Accel::Tcg ? hit_loop_->insert_breakpoints(run_.kernel.vmlinux)
