@@ -82,12 +82,9 @@ Result<ChildProcess> ChildProcess::spawn(const ChildSpec& spec) {
   if (spec.argv.empty()) {
     return make_error(ErrorKind::Internal, "spawn: empty argv");
   }
-  std::filesystem::path program = spec.argv[0];
-  if (spec.argv[0].find('/') == std::string::npos) {
-    program = bp::search_path(spec.argv[0]).string();
-    if (program.empty()) {
-      return make_error(ErrorKind::Process, "{}: not found in PATH", spec.argv[0]);
-    }
+  const std::filesystem::path program = resolve_program(spec.argv[0]);
+  if (program.empty()) {
+    return make_error(ErrorKind::Process, "{}: not found in PATH", spec.argv[0]);
   }
   std::string name = std::filesystem::path(spec.argv[0]).filename().string();
 
@@ -396,6 +393,13 @@ Result<CommandOutput> run_command(const ChildSpec& spec, Deadline deadline) {
   result.exit_code = state == ChildProcess::State::Exited ? child.exit_code() : -1;
   result.term_signal = state == ChildProcess::State::Signaled ? child.term_signal() : 0;
   return result;
+}
+
+std::filesystem::path resolve_program(const std::string& program) {
+  if (program.find('/') != std::string::npos) {
+    return program;
+  }
+  return bp::search_path(program).string();
 }
 
 }  // namespace kh

@@ -123,6 +123,10 @@ struct CommandOutput {
 };
 Result<CommandOutput> run_command(const ChildSpec& spec, Deadline deadline);
 
+// The file a program name runs: the name itself when it holds a '/', else its first match in PATH;
+// empty when PATH has none.
+std::filesystem::path resolve_program(const std::string& program);
+
 // A callback for a child that prints slowly: called each time `interval` passes with no output
 // and no exit (a progress line's elapsed time).
 struct IdleTick {

@@ -227,8 +227,9 @@ class TraceRun {
     return launch_restore(file);
   }
 
+  // Spawns qemu; attach_vm() waits for its start, which runs meanwhile (while gdb starts).
   Status launch_power_on_vm() {
-    KH_ASSIGN_OR_RETURN(vm::QemuVm vm, vm::QemuVm::start(run_.vm));
+    KH_ASSIGN_OR_RETURN(vm::QemuVm vm, vm::QemuVm::spawn(run_.vm));
     vm_.emplace(std::move(vm));
     note_qemu_command(run_.vm);
     return {};
@@ -245,6 +246,9 @@ class TraceRun {
     }
     if (!vm_) {
       KH_TRY(launch_power_on_vm());
+    }
+    if (auto started = vm_->wait_until_started(); !started.ok()) {
+      return std::move(started).error();
     }
     auto connected =
         gdb_->command(fmt::format("-target-select remote {}", vm_->gdb_socket().string()), command_deadline());
@@ -295,7 +299,7 @@ class TraceRun {
   Status launch_restore(const std::filesystem::path& file) {
     vm::VmSpec spec = snapshot_vm_spec(run_.vm);
     spec.incoming = file;
-    auto started = vm::QemuVm::start(spec);
+    auto started = vm::QemuVm::spawn(spec);
     if (!started.ok()) {
       discard_snapshot(file);
       return snapshot_unusable(std::move(started).error());
@@ -310,7 +314,11 @@ class TraceRun {
   // vm_ is emptied and the run boots from power-on.
   Status finish_restore() {
     const std::filesystem::path file = std::exchange(restoring_from_, {});
-    if (Status loaded = wait_for_restore(*vm_, command_deadline()); !loaded.ok()) {
+    Status loaded = vm_->wait_until_started();
+    if (loaded.ok()) {
+      loaded = wait_for_restore(*vm_, command_deadline());
+    }
+    if (!loaded.ok()) {
       vm_->terminate();
       vm_.reset();
       if (loaded.error().kind != ErrorKind::Interrupted) {

@@ -171,6 +171,26 @@ Result<std::vector<std::string>> qemu_argv(const VmSpec& spec, const std::filesy
 }
 
 Result<QemuVm> QemuVm::start(const VmSpec& spec) {
+  KH_ASSIGN_OR_RETURN(QemuVm vm, spawn(spec));
+  KH_TRY(vm.wait_until_started());
+  return vm;
+}
+
+Result<void> QemuVm::wait_until_started() {
+  if (started_) {
+    return {};
+  }
+  auto ready = wait_until_ready();
+  if (!ready) {
+    Error error = with_evidence(std::move(ready).error());
+    terminate();
+    return error;
+  }
+  started_ = true;
+  return {};
+}
+
+Result<QemuVm> QemuVm::spawn(const VmSpec& spec) {
   KH_TRY(check_file(spec.kernel, "kernel"));
   if (!spec.initrd.empty()) {
     KH_TRY(check_file(spec.initrd, "initrd"));
@@ -230,12 +250,8 @@ Result<QemuVm> QemuVm::start(const VmSpec& spec) {
   KH_TRY(add_to_epoll(vm.events_.get(), vm.inotify_.get()));
   KH_TRY(add_to_epoll(vm.events_.get(), vm.child_->exit_fd()));
 
-  auto ready = vm.wait_until_ready(spec);
-  if (!ready) {
-    Error error = vm.with_evidence(std::move(ready).error());
-    vm.terminate();
-    return error;
-  }
+  vm.waits_for_gdbstub_ = spec.gdbstub;
+  vm.startup_timeout_ = spec.startup_timeout;
   return vm;
 }
 
@@ -244,9 +260,9 @@ const std::filesystem::path& QemuVm::run_dir() const {
   return run_dir_ ? run_dir_->path() : kNone;
 }
 
-Result<void> QemuVm::wait_until_ready(const VmSpec& spec) {
-  const Deadline deadline = Deadline::in(spec.startup_timeout);
-  if (spec.gdbstub) {
+Result<void> QemuVm::wait_until_ready() {
+  const Deadline deadline = Deadline::in(startup_timeout_);
+  if (waits_for_gdbstub_) {
     // qemu creates the gdbstub only after the machine is built and the kernel loaded, so a
     // listening socket means the start-up errors (bad kernel, bad option, no KVM) are behind us.
     auto socket = wait_for_gdb_socket(deadline);
@@ -259,7 +275,7 @@ Result<void> QemuVm::wait_until_ready(const VmSpec& spec) {
     }
     if (error.kind == ErrorKind::Timeout) {
       return make_error(ErrorKind::Timeout, "qemu did not open its gdb socket within {} ms",
-                        spec.startup_timeout.count());
+                        startup_timeout_.count());
     }
     return error;
   }
@@ -277,7 +293,7 @@ Result<void> QemuVm::wait_until_ready(const VmSpec& spec) {
       Error error = std::move(ready).error();
       if (error.kind == ErrorKind::Timeout) {
         return make_error(ErrorKind::Timeout, "qemu wrote nothing to the serial console within {} ms",
-                          spec.startup_timeout.count());
+                          startup_timeout_.count());
       }
       return error;
     }
