@@ -38,7 +38,13 @@ std::vector<std::string> gdb_setup_commands(const kernel::KernelBuild& kernel) {
   std::vector<std::string> commands;
   if (!kernel.gdb_scripts.empty()) {
     commands.push_back(fmt::format("add-auto-load-safe-path {}", kernel.gdb_scripts.parent_path().string()));
+    // The kernel's helpers are some twenty modules: compiled once into the cache entry
+    // (__pycache__), they load in half the time (16 against 30 ms). Python writes them unless
+    // PYTHONDONTWRITEBYTECODE is set, as in many containers: allowed for these modules only.
+    commands.push_back(
+        "python import sys; kh_dont_write_bytecode = sys.dont_write_bytecode; sys.dont_write_bytecode = False");
     commands.push_back(fmt::format("source {}", kernel.gdb_scripts.string()));
+    commands.push_back("python sys.dont_write_bytecode = kh_dont_write_bytecode; del kh_dont_write_bytecode");
   }
   if (auto script = kharness_gdb_script(); !script.empty()) {
     commands.push_back(fmt::format("source {}", script.string()));
