@@ -12,6 +12,9 @@
 //   breakpoint_hit_cost, gdb_cli_hit_cost, hit_cost_ratio: the median time between consecutive
 //     counted hits of scenarios/bench/hit-loop.xml (1000 umask calls), for the engine and for gdb's
 //     own breakpoint `commands` doing the same work; runs interleaved, median over all their hits.
+//   breakpoint_extra_hits, gdb_cli_extra_hits: the hits each side counted beyond the guest's
+//     calls, per 1000 calls (the engine steps past each hit itself and must count 0; gdb's loop
+//     counts a call twice when QEMU skips its step over the breakpoint).
 // Figures go to stdout as `<name> <value> <unit>`, progress to stderr. Exits 1 when a run fails.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -57,6 +60,17 @@ struct Figures {
   double snapshot_restore_wall = 0;
   double breakpoint_hit_cost_ms = 0;
   double gdb_cli_hit_cost_ms = 0;
+  // Stops counted beyond the guest's calls (1000 umask calls per round), per 1000 calls, over all
+  // rounds: gdb's loop counts a call twice when QEMU skips its step over the breakpoint.
+  double gdb_cli_extra_hits = 0;
+  double breakpoint_extra_hits = 0;
+};
+
+// What the hit rounds counted, for the extra-hits figures.
+struct HitCounts {
+  int calls = 0;
+  int cli_hits = 0;
+  int engine_hits = 0;
 };
 
 // A scenario with its kernel, guest image and VM, ready for either side of a comparison: the
@@ -180,8 +194,8 @@ Status measure_trace_mount(const BenchOptions& bench, const kernel::KernelBuild&
 }
 
 // One run of each side of the hit-cost comparison; appends their gaps between consecutive hits.
-Status time_hits_once(const Prepared& prepared, int round, int rounds,
-                      std::vector<double>& cli_gaps, std::vector<double>& engine_gaps) {
+Status time_hits_once(const Prepared& prepared, int round, int rounds, std::vector<double>& cli_gaps,
+                      std::vector<double>& engine_gaps, HitCounts& counts) {
   const int expected = expected_hits(prepared.run.resolved);
   KH_ASSIGN_OR_RETURN(std::vector<double> cli_times,
                       gdb_cli_hit_times(prepared.run, prepared.run.timeout));
@@ -204,6 +218,9 @@ Status time_hits_once(const Prepared& prepared, int round, int rounds,
   }
   const std::vector<double> engine = consecutive_gaps(engine_times);
   engine_gaps.insert(engine_gaps.end(), engine.begin(), engine.end());
+  counts.calls += expected;
+  counts.cli_hits += static_cast<int>(cli_times.size());
+  counts.engine_hits += static_cast<int>(engine_times.size());
   fmt::print(stderr,
              "trace_bench: hits {}/{}: gdb commands {} hits, median {:.3f} ms; engine {} hits, median {:.3f} ms, "
              "run {:.3f} s ({})\n",
@@ -218,11 +235,17 @@ Status measure_hit_cost(const BenchOptions& bench, const kernel::KernelBuild& ke
   KH_ASSIGN_OR_RETURN(Prepared prepared, prepare(bench.hit_scenario, kernel));
   std::vector<double> cli_gaps;
   std::vector<double> engine_gaps;
+  HitCounts counts;
   for (int round = 1; round <= bench.hit_rounds; ++round) {
-    KH_TRY(time_hits_once(prepared, round, bench.hit_rounds, cli_gaps, engine_gaps));
+    KH_TRY(time_hits_once(prepared, round, bench.hit_rounds, cli_gaps, engine_gaps, counts));
   }
   figures.gdb_cli_hit_cost_ms = 1000 * median(cli_gaps);
   figures.breakpoint_hit_cost_ms = 1000 * median(engine_gaps);
+  // The scenario's guest makes exactly as many calls as it expects hits (hit_loop --count).
+  if (counts.calls > 0) {
+    figures.gdb_cli_extra_hits = 1000.0 * (counts.cli_hits - counts.calls) / counts.calls;
+    figures.breakpoint_extra_hits = 1000.0 * (counts.engine_hits - counts.calls) / counts.calls;
+  }
   return {};
 }
 
@@ -274,5 +297,7 @@ int main(int argc, char** argv) {
   fmt::print("breakpoint_hit_cost {:.3f} ms\n", figures->breakpoint_hit_cost_ms);
   fmt::print("gdb_cli_hit_cost {:.3f} ms\n", figures->gdb_cli_hit_cost_ms);
   fmt::print("hit_cost_ratio {:.2f}\n", figures->breakpoint_hit_cost_ms / figures->gdb_cli_hit_cost_ms);
+  fmt::print("breakpoint_extra_hits {:.1f} per_1000_calls\n", figures->breakpoint_extra_hits);
+  fmt::print("gdb_cli_extra_hits {:.1f} per_1000_calls\n", figures->gdb_cli_extra_hits);
   return 0;
 }

@@ -25,7 +25,8 @@ Result<std::size_t> number_answer(const mi::ResultRecord& answer, std::string_vi
   std::size_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size()) {
-    return make_error(ErrorKind::Parse, "gdb gave the {} of struct task_struct as '{}', not a number", what, text);
+    return make_error(ErrorKind::Parse, "gdb gave the {} of struct task_struct as '{}', not a number", what,
+                      text);
   }
   return value;
 }
@@ -68,9 +69,13 @@ std::string_view read_contents(const mi::ResultRecord& answer) {
 
 }  // namespace
 
-std::size_t TaskLayout::begin() const { return std::min(pid_offset, comm_offset); }
+std::size_t TaskLayout::begin() const {
+  return std::min(pid_offset, comm_offset);
+}
 
-std::size_t TaskLayout::end() const { return std::max(pid_offset + pid_size, comm_offset + comm_size); }
+std::size_t TaskLayout::end() const {
+  return std::max(pid_offset + pid_size, comm_offset + comm_size);
+}
 
 Result<TaskLayout> query_task_layout(mi::MiSession& gdb, Deadline deadline) {
   const std::vector<std::string> commands = {
@@ -86,7 +91,8 @@ Result<TaskLayout> query_task_layout(mi::MiSession& gdb, Deadline deadline) {
   KH_ASSIGN_OR_RETURN(layout.comm_offset, number_answer(answers[2], "offset of comm"));
   KH_ASSIGN_OR_RETURN(layout.comm_size, number_answer(answers[3], "size of comm"));
   if (layout.pid_size != 4 && layout.pid_size != 8) {
-    return make_error(ErrorKind::Config, "task_struct.pid is {} bytes, not a 4- or 8-byte integer", layout.pid_size);
+    return make_error(ErrorKind::Config, "task_struct.pid is {} bytes, not a 4- or 8-byte integer",
+                      layout.pid_size);
   }
   return layout;
 }
@@ -100,8 +106,8 @@ TaskReader TaskReader::by_expressions(std::string_view current_task) {
 
 TaskReader TaskReader::by_layout(std::string_view current_task, const TaskLayout& layout) {
   TaskReader reader;
-  reader.commands_ = {fmt::format("-data-read-memory-bytes -o {} {} {}", layout.begin(), mi::quote(current_task),
-                                  layout.end() - layout.begin())};
+  reader.commands_ = {fmt::format("-data-read-memory-bytes -o {} {} {}", layout.begin(),
+                                  mi::quote(current_task), layout.end() - layout.begin())};
   reader.layout_ = layout;
   return reader;
 }

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -26,7 +27,7 @@ constexpr TaskLayout kLayout{696, 4, 1040, 16};
 // The hex of a read of kLayout's span: pid, zeros, then comm padded with NULs.
 std::string task_bytes(std::string_view pid_hex, std::string_view comm) {
   std::string hex(pid_hex);
-  hex += std::string(2 * (1040 - 700), '0');
+  hex += std::string(std::size_t{2} * (1040 - 700), '0');
   for (char c : comm) {
     hex += fmt::format("{:02x}", static_cast<unsigned char>(c));
   }
@@ -35,8 +36,10 @@ std::string task_bytes(std::string_view pid_hex, std::string_view comm) {
 }
 
 std::string read_answer(const std::string& hex) {
-  return "5^done,memory=[{begin=\"0xffff8880002992b8\",offset=\"0x0000000000000000\",end=\"0xffff888000299420\","
-         "contents=\"" + hex + "\"}]";
+  return "5^done,memory=[{begin=\"0xffff8880002992b8\",offset=\"0x0000000000000000\",end="
+         "\"0xffff888000299420\","
+         "contents=\"" +
+         hex + "\"}]";
 }
 
 TEST(TaskLayout, SpansBothFieldsWhicheverComesFirst) {
@@ -67,7 +70,8 @@ TEST(TaskReader, DecodesPidAndCommFromTheBytes) {
 TEST(TaskReader, ACommOfSixteenBytesHasNoNulAndIsKeptWhole) {
   TaskReader reader = TaskReader::by_layout("current_task", kLayout);
   trace::Hit hit;
-  const std::vector<mi::ResultRecord> answers = {answer(read_answer(task_bytes("01010000", "abcdefghijklmnop")))};
+  const std::vector<mi::ResultRecord> answers = {
+      answer(read_answer(task_bytes("01010000", "abcdefghijklmnop")))};
   reader.decode(answers, hit);
   EXPECT_EQ(hit.task_pid, 257);
   EXPECT_EQ(hit.task_comm, "abcdefghijklmnop");
