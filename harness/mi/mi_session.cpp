@@ -514,6 +514,7 @@ kh::Result<MiSession> MiSession::start(const Options& options) {
   // debuginfod off: it would ask a question on stdin or wait for the network while loading symbols.
   spec.argv = {options.gdb_path, "--interpreter=mi3", "-nx", "-q", "-iex", "set debuginfod enabled off"};
   spec.argv.insert(spec.argv.end(), options.extra_args.begin(), options.extra_args.end());
+  spec.env = options.env;
   if (!options.program.empty()) {
     spec.argv.push_back(options.program.string());
   }

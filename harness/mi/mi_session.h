@@ -43,6 +43,8 @@ class MiSession {
     // not GDB/MI ("? ") and printed on gdb's stderr ("! "), each line prefixed with seconds since
     // start, for debugging.
     std::filesystem::path transcript;
+    // Set in gdb's environment, on top of this process's.
+    std::vector<std::pair<std::string, std::string>> env;
   };
 
   // Starts gdb (debuginfod off, so it never waits for the network), waits for its first prompt and
