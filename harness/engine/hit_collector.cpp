@@ -7,16 +7,8 @@
 
 #include "engine/mi_to_trace.h"
 #include "mi/mi_frames.h"
-#include "trace/gdb_value.h"
 
 namespace kh::engine {
-
-std::string comm_from_value(std::string_view value) {
-  if (auto text = trace::c_string(value)) {
-    return text->text;
-  }
-  return std::string(value);
-}
 
 Result<trace::Hit> HitCollector::collect(const PlannedBreakpoint& planned, const mi::AsyncRecord& stop,
                                          int index, Deadline deadline) {

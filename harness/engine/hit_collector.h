@@ -36,7 +36,5 @@ class HitCollector {
   TaskReader task_reader_;
 };
 
-// The task's comm from gdb's print of a char[16] ("\"nsclone\\000\\000...\"" -> "nsclone").
-std::string comm_from_value(std::string_view value);
 
 }  // namespace kh::engine

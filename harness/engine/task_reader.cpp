@@ -6,7 +6,7 @@
 #include <charconv>
 #include <cstdint>
 
-#include "engine/hit_collector.h"
+#include "trace/gdb_value.h"
 #include "mi/mi_commands.h"
 
 namespace kh::engine {
@@ -68,6 +68,13 @@ std::string_view read_contents(const mi::ResultRecord& answer) {
 }
 
 }  // namespace
+
+std::string comm_from_value(std::string_view value) {
+  if (auto text = trace::c_string(value)) {
+    return text->text;
+  }
+  return std::string(value);
+}
 
 std::size_t TaskLayout::begin() const {
   return std::min(pid_offset, comm_offset);

@@ -37,6 +37,9 @@ struct TaskLayout {
 // not a 4- or 8-byte integer.
 Result<TaskLayout> query_task_layout(mi::MiSession& gdb, Deadline deadline);
 
+// The task's comm from gdb's print of a char[16] ("\"nsclone\\000\\000...\"" -> "nsclone").
+std::string comm_from_value(std::string_view value);
+
 class TaskReader {
  public:
   // No task is read: commands() is empty and decode() leaves the hit alone.
