@@ -43,6 +43,7 @@ struct RunArguments {
   std::string prefer_kernel;
   bool verbose = false;
   bool no_snapshot = false;
+  bool hits_over_mi = false;
 };
 
 // Bad output paths are bad input: found before anything is built or booted.
@@ -105,6 +106,7 @@ int run_scenarios(const RunArguments& args) {
   options.gdb_path = args.gdb;
   options.progress = args.verbose;
   options.no_snapshot = args.no_snapshot;
+  options.hits_over_mi = args.hits_over_mi;
   options.bundle = args.bundle_dir;
 
   const report::TerminalStyle style = report::terminal_style_for(
@@ -210,6 +212,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
                   "Without a kernel option: use a cached X.Y build, else download X.Y, else the default kernel");
   run->add_flag("--no-snapshot", args->no_snapshot,
                 "Boot every guest from power-on instead of restoring the saved machine at its wait point");
+  run->add_flag("--hits-over-mi", args->hits_over_mi,
+                "Collect every hit over GDB/MI instead of inside gdb's Python (slower; what gdb before 11 gets)");
   run->add_flag("-v,--verbose", args->verbose, "Show phase timings as they happen and raw gdb values");
   run->callback([args, &exit_code]() { exit_code = run_scenarios(*args); });
 }

@@ -12,10 +12,30 @@
 
 namespace kh::engine {
 
-std::filesystem::path kharness_gdb_script() {
-  std::filesystem::path script = data_dir() / "gdb-scripts" / "kharness.py";
+namespace {
+
+std::filesystem::path installed_gdb_script(std::string_view name) {
+  std::filesystem::path script = data_dir() / "gdb-scripts" / name;
   std::error_code ec;
   return std::filesystem::is_regular_file(script, ec) ? script : std::filesystem::path();
+}
+
+}  // namespace
+
+std::filesystem::path kharness_gdb_script() { return installed_gdb_script("kharness.py"); }
+
+Result<bool> load_engine_hits(mi::MiSession& gdb, Deadline deadline) {
+  const std::filesystem::path script = installed_gdb_script("engine_hits.py");
+  if (script.empty()) {
+    return false;
+  }
+  const std::string commands[] = {
+      fmt::format("-interpreter-exec console {}", mi_quote("source " + script.string())),
+      "-data-evaluate-expression $kh_engine_hits",
+  };
+  KH_ASSIGN_OR_RETURN(std::vector<mi::ResultRecord> answers, gdb.pipeline(commands, deadline));
+  gdb.take_stream_records();
+  return answers[1].result_class == mi::ResultClass::Done && answers[1].get("value").str() == "1";
 }
 
 std::string current_task_expression(const kernel::KernelBuild& kernel) {

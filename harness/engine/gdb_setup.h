@@ -32,6 +32,13 @@ std::string current_task_expression(const kernel::KernelBuild& kernel);
 // kharness's own gdb helpers (data_dir()/gdb-scripts/kharness.py); empty if not installed.
 std::filesystem::path kharness_gdb_script();
 
+// Loads the engine's hit collection in gdb (data_dir()/gdb-scripts/engine_hits.py: collecting
+// breakpoints, `kh-step-past`; see HitLoop::set_engine_hits) into `gdb`: true when gdb now has
+// its commands. False, not an error, when the script is not installed or this gdb's Python cannot
+// send remote packets (before gdb 11): the engine then collects every hit over GDB/MI and steps
+// with -exec-step-instruction. Fails only when gdb does not answer.
+Result<bool> load_engine_hits(mi::MiSession& gdb, Deadline deadline);
+
 // --- Did the helpers load? ---------------------------------------------------------------------
 //
 // gdb runs a script given to `source` and answers ^done even when Python raised: the traceback

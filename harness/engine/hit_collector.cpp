@@ -1,5 +1,7 @@
 #include "engine/hit_collector.h"
 
+#include <fmt/format.h>
+
 #include <cstddef>
 #include <span>
 #include <string>
@@ -20,6 +22,10 @@ Result<trace::Hit> HitCollector::collect(const PlannedBreakpoint& planned, const
   if (task_count > 0) {
     commands.insert(commands.begin() + static_cast<std::ptrdiff_t>(task_at), task_reader_.commands().begin(),
                     task_reader_.commands().end());
+  }
+  if (step_past_) {
+    commands.back() = fmt::format("-interpreter-exec console \"kh-step-past {} {}\"",
+                                  stop.get("frame").get("addr").str(), kMaxStepAttempts);
   }
   KH_ASSIGN_OR_RETURN(std::vector<mi::ResultRecord> answers,
                       gdb_.pipeline(commands, Deadline::in(command_timeout_).min(deadline)));

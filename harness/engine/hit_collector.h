@@ -1,6 +1,6 @@
 // Turns one breakpoint stop into a trace::Hit: backtrace with arguments, the captures, the task
 // (its TaskReader's commands), all asked of gdb in one pipelined write together with the single
-// step past the breakpoint.
+// step past the breakpoint (gdb's own, or kh-step-past: see set_step_past).
 #pragma once
 
 #include <chrono>
@@ -29,11 +29,21 @@ class HitCollector {
 
   // How the hits of plans that want their task (CollectPlan::task) read it; none until set.
   void set_task_reader(TaskReader reader) { task_reader_ = std::move(reader); }
+  const TaskReader& task_reader() const { return task_reader_; }
+  // Steps past each hit with gdb-scripts/step_past.py's `kh-step-past` instead of the plan's
+  // -exec-step-instruction: the step is then over, the PC moved, once collect() returns, and the
+  // caller continues at once. Only for a gdb that defined the command (it says so in $kh_step_past).
+  void set_step_past(bool enabled) { step_past_ = enabled; }
+  bool steps_past() const { return step_past_; }
+
+  // Single steps tried before a PC that will not move is an error.
+  static constexpr int kMaxStepAttempts = 8;
 
  private:
   mi::MiSession& gdb_;
   std::chrono::milliseconds command_timeout_;
   TaskReader task_reader_;
+  bool step_past_ = false;
 };
 
 

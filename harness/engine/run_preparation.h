@@ -36,6 +36,9 @@ struct RunOptions {
   bool progress = false;                 // one line per phase on stderr
   // Boot from power-on even when a snapshot could be restored (engine/snapshot_store.h).
   bool no_snapshot = false;
+  // Collect every hit over GDB/MI, as gdb before 11 must, instead of in gdb's Python
+  // (gdb-scripts/engine_hits.py): slower, the reference the Python collection is tested against.
+  bool hits_over_mi = false;
   // Write the run's reproducer here once it ends (engine/run_bundle.h); none when empty. The
   // caller checks the folder first (check_bundle_dir), before anything boots.
   std::filesystem::path bundle;

@@ -106,13 +106,17 @@ Result<TaskLayout> query_task_layout(mi::MiSession& gdb, Deadline deadline) {
 
 TaskReader TaskReader::by_expressions(std::string_view current_task) {
   TaskReader reader;
-  reader.commands_ = {mi::evaluate_expression(fmt::format("{}->pid", current_task)),
-                      mi::evaluate_expression(fmt::format("{}->comm", current_task))};
+  reader.task_ = std::string(current_task);
+  reader.expressions_ = {fmt::format("{}->pid", current_task), fmt::format("{}->comm", current_task)};
+  for (const std::string& expression : reader.expressions_) {
+    reader.commands_.push_back(mi::evaluate_expression(expression));
+  }
   return reader;
 }
 
 TaskReader TaskReader::by_layout(std::string_view current_task, const TaskLayout& layout) {
   TaskReader reader;
+  reader.task_ = std::string(current_task);
   reader.commands_ = {fmt::format("-data-read-memory-bytes -o {} {} {}", layout.begin(),
                                   mi::quote(current_task), layout.end() - layout.begin())};
   reader.layout_ = layout;
@@ -123,17 +127,34 @@ void TaskReader::decode(std::span<const mi::ResultRecord> answers, trace::Hit& h
   if (answers.size() != commands_.size() || commands_.empty()) {
     return;
   }
-  if (!layout_) {
-    if (answers[0].result_class == mi::ResultClass::Done) {
-      const std::string& pid = answers[0].get("value").str();
-      std::from_chars(pid.data(), pid.data() + pid.size(), hit.task_pid);
+  std::vector<std::optional<std::string>> texts;
+  texts.reserve(answers.size());
+  for (const mi::ResultRecord& answer : answers) {
+    if (answer.result_class != mi::ResultClass::Done) {
+      texts.emplace_back();
+    } else if (layout_) {
+      texts.emplace_back(std::string(read_contents(answer)));
+    } else {
+      texts.emplace_back(answer.get("value").str());
     }
-    if (answers[1].result_class == mi::ResultClass::Done) {
-      hit.task_comm = comm_from_value(answers[1].get("value").str());
+  }
+  decode_texts(texts, hit);
+}
+
+void TaskReader::decode_texts(std::span<const std::optional<std::string>> texts, trace::Hit& hit) const {
+  if (texts.size() != commands_.size() || commands_.empty()) {
+    return;
+  }
+  if (!layout_) {
+    if (texts[0]) {
+      std::from_chars(texts[0]->data(), texts[0]->data() + texts[0]->size(), hit.task_pid);
+    }
+    if (texts[1]) {
+      hit.task_comm = comm_from_value(*texts[1]);
     }
     return;
   }
-  const auto bytes = hex_bytes(read_contents(answers[0]));
+  const auto bytes = texts[0] ? hex_bytes(*texts[0]) : std::nullopt;
   if (!bytes || bytes->size() < layout_->end() - layout_->begin()) {
     return;
   }

@@ -57,9 +57,20 @@ class TaskReader {
   // is evidence, not a condition of the hit.
   void decode(std::span<const mi::ResultRecord> answers, trace::Hit& hit) const;
 
+  // The same reads done elsewhere (gdb's Python, engine_hits.py): the current-task expression,
+  // the layout for by_layout, the two expressions for by_expressions. decode_texts() takes what
+  // they gave, one text per command, nullopt for a read that failed: the hex of the bytes read
+  // from <task> + layout.begin(), or the two values as gdb printed them.
+  const std::string& task_expression() const { return task_; }
+  const std::optional<TaskLayout>& layout() const { return layout_; }
+  const std::vector<std::string>& expressions() const { return expressions_; }
+  void decode_texts(std::span<const std::optional<std::string>> texts, trace::Hit& hit) const;
+
  private:
   std::vector<std::string> commands_;
-  std::optional<TaskLayout> layout_;  // set for by_layout
+  std::string task_;
+  std::vector<std::string> expressions_;  // set for by_expressions
+  std::optional<TaskLayout> layout_;      // set for by_layout
 };
 
 }  // namespace kh::engine

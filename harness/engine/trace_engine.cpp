@@ -123,9 +123,40 @@ class TraceRun {
     KH_TRY(launch_vm());
     KH_TRY(start_gdb());
     KH_TRY(attach_vm());
-    KH_TRY(trace_guest());
+    Status traced = trace_guest();
+    // Whatever way the guest ended, the hits gdb collected up to then belong to the trace.
+    Status collected = take_last_collected_hits();
+    KH_TRY(traced);
+    KH_TRY(collected);
     evaluate();
     return {};
+  }
+
+  // Moves the hits gdb collected itself (HitLoop::take_collected) into the trace, numbered in
+  // order after those already there.
+  Status take_collected_hits() {
+    auto taken = hit_loop_->take_collected();
+    if (!taken.ok()) {
+      return std::move(taken).error();
+    }
+    for (HitLoop::Collected& collected : *taken) {
+      collected.hit.index = static_cast<int>(report_.trace.hits.size());
+      collected.hit.time_s = Seconds(collected.at - vm_started_).count();
+      report_.trace.hits.push_back(std::move(collected.hit));
+    }
+    return {};
+  }
+
+  // The hit lines gdb wrote before the guest ended may still be in the pipe: one command's round
+  // trip reads everything gdb wrote before its answer.
+  Status take_last_collected_hits() {
+    if (!hit_loop_) {
+      return {};
+    }
+    if (gdb_ && gdb_->alive()) {
+      (void)gdb_->command_raw("-list-features", Deadline::in(kLostTargetGrace));
+    }
+    return take_collected_hits();
   }
 
   void took_preparation_phase(std::string_view phase, const PreparedRun& so_far) {
@@ -184,6 +215,18 @@ class TraceRun {
     }
     hit_loop_.emplace(*gdb_, run_.plan, kCommandTimeout);
     hit_loop_->set_deadline(deadline_);
+    // Hits collected and stepped past inside gdb, without a stop (HitLoop::set_engine_hits).
+    if (!options_.hits_over_mi) {
+      auto engine_hits = load_engine_hits(*gdb_, command_deadline());
+      if (!engine_hits.ok()) {
+        return in_gdb_start(std::move(engine_hits).error());
+      }
+      if (*engine_hits) {
+        if (Status set = hit_loop_->set_engine_hits(); !set.ok()) {
+          return in_gdb_start(std::move(set).error());
+        }
+      }
+    }
     if (!run_.current_task.empty()) {
       // One read of the task_struct bytes that hold pid and comm; when gdb cannot give their
       // layout, two expressions, which then report their own errors in each hit.
@@ -420,6 +463,10 @@ class TraceRun {
       }
       if (!stop->has_value()) {
         continue;  // serial output or qemu's exit: read at the top of the loop
+      }
+      // The hits gdb collected before this stop come before it.
+      if (Status taken = take_collected_hits(); !taken.ok()) {
+        return taken;
       }
       const bool counting = phase != GuestPhase::Poweroff;
       auto handled = hit_loop_->handle(**stop, static_cast<int>(report_.trace.hits.size()), counting);

@@ -546,6 +546,11 @@ kh::Result<MiSession> MiSession::start(const Options& options) {
       // line without the source line saves reading the source file at every hit (gdb >= 10; an
       // older gdb refuses it, which costs only that time).
       "-gdb-set print frame-info short-location",
+      // gdb caches the stack and code memory it reads during one stop in lines of 64 bytes, one
+      // remote packet each: a backtrace reads the same few hundred bytes of stack in three or four.
+      // Lines of 256 bytes (never crossing a page, so never less readable than a smaller read)
+      // take one; ~0.2 ms less per kernel backtrace under TCG.
+      "-gdb-set dcache line-size 256",
   };
   constexpr std::size_t kRequiredSettings = 3;
   ResultRecord answers[std::size(kSettings)];

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <regex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -132,6 +133,59 @@ TEST_F(EngineVmTest, CorrectExpectationsPassAndTheJsonHoldsTheTrace) {
     EXPECT_NE(hit["frames"].back()["func"], "??");
   }
   EXPECT_FALSE(report["phases"].empty());
+}
+
+// The hits of a run without what differs from boot to boot: the hit times, heap and user-stack
+// addresses, and the bytes an argument's char pointer happens to point to.
+nlohmann::json comparable_hits(const nlohmann::json& report) {
+  const std::regex heap("0xffff888[0-9a-f]{9}");
+  const std::regex user("0x7ff[0-9a-f]{9}");
+  auto stable = [&](const std::string& value) {
+    return std::regex_replace(std::regex_replace(value, heap, "HEAP"), user, "USER");
+  };
+  nlohmann::json hits = report["trace"]["hits"];
+  for (auto& hit : hits) {
+    hit.erase("time_s");
+    for (auto& frame : hit["frames"]) {
+      for (auto& arg : frame["args"]) {
+        const std::string value = stable(arg["value"].get<std::string>());
+        arg["value"] = value.substr(0, value.find(" \""));
+      }
+    }
+    for (auto& capture : hit["captures"]) {
+      if (capture["value"].is_string()) {
+        capture["value"] = stable(capture["value"].get<std::string>());
+      }
+    }
+  }
+  return hits;
+}
+
+TEST_F(EngineVmTest, HitsCollectedInGdbAreTheHitsCollectedOverMiAndLeaveNoFile) {
+  TempDir dir = std::move(TempDir::create("kh-engine-test-")).value();
+  const std::filesystem::path tmp = dir.path() / "tmp";
+  std::filesystem::create_directory(tmp);
+  auto traced = [&](const std::string& name, std::vector<std::string> extra) {
+    ChildSpec spec;
+    spec.argv = {kKharness, "run", "--accel", "tcg", KH_SOURCE_DIR "/scenarios/trace-mount.xml", "--json",
+                 (dir.path() / name).string()};
+    spec.argv.insert(spec.argv.end(), extra.begin(), extra.end());
+    spec.env = {{"NO_COLOR", "1"}, {"TMPDIR", tmp.string()}};
+    auto output = run_command(spec, Deadline::in(std::chrono::seconds(240)));
+    EXPECT_TRUE(output.ok() && output->exit_code == 0) << (output.ok() ? output->output : output.error().to_string());
+    return read_json(dir.path() / name);
+  };
+  const nlohmann::json in_gdb = traced("gdb.json", {});
+  const nlohmann::json over_mi = traced("mi.json", {"--hits-over-mi"});
+  ASSERT_FALSE(in_gdb.is_discarded());
+  ASSERT_FALSE(over_mi.is_discarded());
+  EXPECT_EQ(in_gdb["verdict"], "PASS");
+  EXPECT_EQ(over_mi["verdict"], "PASS");
+  ASSERT_GE(in_gdb["trace"]["hits"].size(), 10u);
+  // Frames with their arguments (entry values too), captures, tasks, in the same order.
+  EXPECT_EQ(comparable_hits(in_gdb), comparable_hits(over_mi));
+  // The hit file's private folder went with the run (qemu's too).
+  EXPECT_TRUE(std::filesystem::is_empty(tmp)) << std::filesystem::directory_iterator(tmp)->path();
 }
 
 TEST_F(EngineVmTest, WrongFrameAndWrongStringFailWithExpectedAndActual) {

@@ -1,16 +1,17 @@
 // How a hit reads its task: the commands per kernel layout, and the decoding of gdb's answers.
 #include "engine/task_reader.h"
 
-#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
 
 #include "mi/mi_parser.h"
+#include "task_bytes.h"
 
 namespace kh::engine {
 namespace {
@@ -21,19 +22,8 @@ mi::ResultRecord answer(const std::string& line) {
   return std::get<mi::ResultRecord>(std::move(*record));
 }
 
-// 6.1's layout: pid at 696 (4 bytes), comm at 1040 (16 bytes).
-constexpr TaskLayout kLayout{696, 4, 1040, 16};
-
-// The hex of a read of kLayout's span: pid, zeros, then comm padded with NULs.
-std::string task_bytes(std::string_view pid_hex, std::string_view comm) {
-  std::string hex(pid_hex);
-  hex += std::string(std::size_t{2} * (1040 - 700), '0');
-  for (char c : comm) {
-    hex += fmt::format("{:02x}", static_cast<unsigned char>(c));
-  }
-  hex += std::string(2 * (16 - comm.size()), '0');
-  return hex;
-}
+using test_data::task_bytes;
+constexpr TaskLayout kLayout = test_data::kLayout61;
 
 std::string read_answer(const std::string& hex) {
   return "5^done,memory=[{begin=\"0xffff8880002992b8\",offset=\"0x0000000000000000\",end="
@@ -114,6 +104,42 @@ TEST(TaskReader, NoReaderReadsNothing) {
   trace::Hit hit;
   reader.decode({}, hit);
   EXPECT_EQ(hit.task_pid, -1);
+}
+
+TEST(TaskReader, SaysHowItReadsForGdbsPythonToDoTheSame) {
+  TaskReader by_layout = TaskReader::by_layout("current_task", kLayout);
+  EXPECT_EQ(by_layout.task_expression(), "current_task");
+  ASSERT_TRUE(by_layout.layout().has_value());
+  EXPECT_EQ(by_layout.layout()->begin(), 696u);
+  EXPECT_TRUE(by_layout.expressions().empty());
+  TaskReader by_expressions = TaskReader::by_expressions("$lx_current()");
+  EXPECT_EQ(by_expressions.task_expression(), "$lx_current()");
+  EXPECT_FALSE(by_expressions.layout().has_value());
+  EXPECT_EQ(by_expressions.expressions(), (std::vector<std::string>{"$lx_current()->pid", "$lx_current()->comm"}));
+}
+
+TEST(TaskReader, DecodesTheTextsGdbsPythonReadAsItDecodesMiAnswers) {
+  TaskReader by_layout = TaskReader::by_layout("current_task", kLayout);
+  trace::Hit hit;
+  const std::vector<std::optional<std::string>> bytes = {task_bytes("16000000", "mnt_ns_clone")};
+  by_layout.decode_texts(bytes, hit);
+  EXPECT_EQ(hit.task_pid, 22);
+  EXPECT_EQ(hit.task_comm, "mnt_ns_clone");
+
+  TaskReader by_expressions = TaskReader::by_expressions("current_task");
+  trace::Hit evaluated;
+  const std::vector<std::optional<std::string>> values = {"7", R"("sh", '\000' <repeats 13 times>)"};
+  by_expressions.decode_texts(values, evaluated);
+  EXPECT_EQ(evaluated.task_pid, 7);
+  EXPECT_EQ(evaluated.task_comm, "sh");
+
+  // A failed read (nullopt), or the wrong number of texts, leaves the task unknown.
+  trace::Hit unknown;
+  const std::vector<std::optional<std::string>> failed = {std::nullopt};
+  by_layout.decode_texts(failed, unknown);
+  by_expressions.decode_texts(failed, unknown);
+  EXPECT_EQ(unknown.task_pid, -1);
+  EXPECT_EQ(unknown.task_comm, "");
 }
 
 }  // namespace

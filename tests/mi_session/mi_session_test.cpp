@@ -444,8 +444,8 @@ TEST(MiSession, WritesATranscript) {
   EXPECT_THAT(text.str(), HasSubstr("-data-evaluate-expression 20+22\n"));
   EXPECT_THAT(text.str(), HasSubstr(" < (gdb)"));
   EXPECT_THAT(text.str(), HasSubstr("^done,value=\"42\"\n"));
-  // The session's settings take tokens 1-4, the command 5: the exit is 6.
-  EXPECT_THAT(text.str(), HasSubstr(" > 6-gdb-exit\n"));
+  // The session's settings take tokens 1-5, the command 6: the exit is 7.
+  EXPECT_THAT(text.str(), HasSubstr(" > 7-gdb-exit\n"));
 }
 
 // A fake gdb (a shell script speaking just enough MI) that prints outside MI on both streams,
