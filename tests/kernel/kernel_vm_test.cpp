@@ -65,6 +65,10 @@ TEST(Debian61Build, IsAVerifiedDebugKernel) {
   // The guest ends by reboot -f under qemu -no-reboot: neither ACPI nor PCI is compiled.
   EXPECT_EQ(config.find("\nCONFIG_ACPI=y"), std::string::npos);
   EXPECT_EQ(config.find("\nCONFIG_PCI=y"), std::string::npos);
+  // The console is the serial port: no virtual terminals, no input layer, no ethtool netlink.
+  for (const char* off : {"\nCONFIG_VT=y", "\nCONFIG_INPUT=y", "\nCONFIG_ETHTOOL_NETLINK=y"}) {
+    EXPECT_EQ(config.find(off), std::string::npos) << off;
+  }
   for (const char* line :
        {"CONFIG_64BIT=y", "CONFIG_DEBUG_INFO=y", "CONFIG_FRAME_POINTER=y", "CONFIG_GDB_SCRIPTS=y",
         "CONFIG_NAMESPACES=y", "CONFIG_PID_NS=y", "CONFIG_SERIAL_8250_CONSOLE=y",
