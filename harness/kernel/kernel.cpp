@@ -78,7 +78,8 @@ Result<KernelBuild> build_and_store(const KernelCache& cache, const std::string&
   cache.remove_stale_temps(key);
   KH_ASSIGN_OR_RETURN(TempDir work, TempDir::create(KernelCache::temp_prefix(key), cache.kernels_dir()));
   KH_ASSIGN_OR_RETURN(BuildLog log, BuildLog::create(work.path() / "build.log", progress));
-  log.note(fmt::format("building kernel {} from {}", key, source.description));
+  const std::string description = describe_source(source);
+  log.note(fmt::format("building kernel {} from {}", key, description));
   auto prepared = prepare_source_tree(source, cache, log, progress);
   if (!prepared) {
     Error error = std::move(prepared).error();
@@ -114,7 +115,7 @@ Result<KernelBuild> build_and_store(const KernelCache& cache, const std::string&
     return error;
   }
   KernelBuild build = std::move(*built);
-  build.source = source.description;
+  build.source = description;
   build.built_at = utc_now();
   build.build_log = build.dir / "build.log";
   std::error_code ec;

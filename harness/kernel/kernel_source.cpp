@@ -220,14 +220,9 @@ Result<SourceIdentity> identify_debian_package(const std::string& package, const
         "use --kernel-source DIR, --kernel-tarball FILE or --kernel-version X.Y.Z",
         package, tarball.string(), package);
   }
-  std::string description = "debian " + package;
-  ChildSpec dpkg;
-  dpkg.argv = {"dpkg-query", "-W", "-f=${Version}", package};
-  auto version = run_command(dpkg, Deadline::in(kToolTimeout));
-  if (version && version->exit_code == 0 && !trim(version->output).empty()) {
-    description += " " + std::string(trim(version->output));
-  }
-  return identify_tarball(tarball, cache, std::move(description));
+  KH_ASSIGN_OR_RETURN(SourceIdentity source, identify_tarball(tarball, cache, "debian " + package));
+  source.debian_package = package;
+  return source;
 }
 
 // The kernel tree inside an extracted tarball: the folder itself or its only subfolder.
@@ -260,6 +255,19 @@ bool is_short_write(std::string_view line) {
 }
 
 }  // namespace
+
+std::string describe_source(const SourceIdentity& source) {
+  if (source.debian_package.empty()) {
+    return source.description;
+  }
+  ChildSpec dpkg;
+  dpkg.argv = {"dpkg-query", "-W", "-f=${Version}", source.debian_package};
+  auto version = run_command(dpkg, Deadline::in(kToolTimeout));
+  if (version && version->exit_code == 0 && !trim(version->output).empty()) {
+    return source.description + " " + std::string(trim(version->output));
+  }
+  return source.description;
+}
 
 Error extraction_error(const std::filesystem::path& tarball, const std::filesystem::path& destination,
                        const std::vector<std::string>& tar_lines, const Status& destination_probe) {

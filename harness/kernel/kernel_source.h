@@ -23,8 +23,14 @@ struct SourceIdentity {
   std::filesystem::path path;  // the tree, or the tarball
   std::string sha256;          // of the tarball
   std::string identity;        // part of the cache key: changes whenever the sources change
-  std::string description;     // for people: "debian linux-source-6.1 6.1.192-2"
+  std::string description;     // for people: "debian linux-source-6.1" (see describe_source)
+  std::string debian_package;  // "linux-source-6.1" for --kernel-package, else empty
 };
+
+// The source for people, as a build records it: the description, with the Debian package's
+// version ("debian linux-source-6.1 6.1.192-2") asked of dpkg-query here, so that a run whose
+// kernel is cached does not pay for it (~6 ms).
+std::string describe_source(const SourceIdentity& source);
 
 // A kernel tree that can be built out of tree.
 struct SourceTree {

@@ -202,6 +202,25 @@ TEST_F(KernelSourceTest, MissingDebianPackageNamesTheOtherWays) {
   }
 }
 
+// A cached kernel needs no package version: dpkg-query runs only when a build records its source.
+TEST(DescribeSource, AsksDpkgOnlyForADebianPackage) {
+  SourceIdentity tarball;
+  tarball.description = "tarball linux-6.1.tar.xz";
+  EXPECT_EQ(describe_source(tarball), "tarball linux-6.1.tar.xz");
+
+  SourceIdentity installed;
+  installed.description = "debian dpkg";
+  installed.debian_package = "dpkg";  // installed on every Debian: its version follows
+  const std::string described = describe_source(installed);
+  ASSERT_TRUE(described.starts_with("debian dpkg ")) << described;
+  EXPECT_NE(described.find_first_of("0123456789", 12), std::string::npos) << described;
+
+  SourceIdentity missing;
+  missing.description = "debian linux-source-0.1";
+  missing.debian_package = "linux-source-0.1";  // dpkg-query fails: the description stays
+  EXPECT_EQ(describe_source(missing), "debian linux-source-0.1");
+}
+
 // Extraction: once per tarball, into the cache, atomically.
 class TarballExtractionTest : public KernelSourceTest {
  protected:
