@@ -38,6 +38,26 @@ Result<bool> load_engine_hits(mi::MiSession& gdb, Deadline deadline) {
   return answers[1].result_class == mi::ResultClass::Done && answers[1].get("value").str() == "1";
 }
 
+std::vector<std::string> symbol_warmup_commands(const std::vector<std::string>& functions) {
+  auto plain = [](std::string_view name) {
+    auto symbol_char = [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
+    };
+    return !name.empty() && !(name.front() >= '0' && name.front() <= '9') && name.front() != '.' &&
+           std::all_of(name.begin(), name.end(), symbol_char);
+  };
+  std::vector<std::string> commands;
+  for (const std::string& name : functions) {
+    if (commands.size() == kMaxWarmedFunctions) {
+      break;
+    }
+    if (plain(name)) {
+      commands.push_back(fmt::format("-interpreter-exec console {}", mi_quote("info line " + name)));
+    }
+  }
+  return commands;
+}
+
 std::string current_task_expression(const kernel::KernelBuild& kernel) {
   std::string fallback = kernel.gdb_scripts.empty() ? "" : "$lx_current()";
   auto config = read_file(kernel.config);

@@ -427,6 +427,9 @@ class TraceRun {
         return vm_failure_or(std::move(go).error());
       }
     }
+    if (Status warmed = warm_expected_symbols(); !warmed.ok()) {
+      return warmed;
+    }
     GuestPhase phase = GuestPhase::Boot;
     std::optional<Deadline> poweroff_deadline;
     for (;;) {
@@ -499,6 +502,21 @@ class TraceRun {
       return std::move(exited).error();
     }
     mark_phase("poweroff");
+    return {};
+  }
+
+  // While the guest runs to its first hit (symbol_warmup_commands). Best effort: only Ctrl-C
+  // fails the run; a hit that arrives meanwhile waits in gdb or in the session's queue.
+  Status warm_expected_symbols() {
+    const std::vector<std::string> commands = symbol_warmup_commands(trace::expected_functions(run_.resolved));
+    if (commands.empty()) {
+      return {};
+    }
+    auto answers = gdb_->pipeline(commands, command_deadline());
+    (void)gdb_->take_stream_text();  // gdb's `info line` answers, read by nobody
+    if (!answers.ok() && answers.error().kind == ErrorKind::Interrupted) {
+      return std::move(answers).error();
+    }
     return {};
   }
 

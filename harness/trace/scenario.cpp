@@ -749,4 +749,27 @@ bool needs_caller_args(const BreakpointSpec& breakpoint) {
   return false;
 }
 
+std::vector<std::string> expected_functions(const ResolvedScenario& scenario) {
+  std::vector<std::string> names;
+  auto add = [&names](const std::string& name) {
+    if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end()) {
+      names.push_back(name);
+    }
+  };
+  for (const BreakpointSpec& breakpoint : scenario.breakpoints) {
+    for (const HitExpectation& expectation : breakpoint.expectations) {
+      for (const Check& check : expectation.checks) {
+        if (const auto* chain = std::get_if<BacktraceCheck>(&check.body)) {
+          std::for_each(chain->functions.begin(), chain->functions.end(), add);
+        } else if (const auto* without = std::get_if<BacktraceWithoutCheck>(&check.body)) {
+          std::for_each(without->functions.begin(), without->functions.end(), add);
+        } else if (const auto* value = std::get_if<ValueCheck>(&check.body)) {
+          add(value->frame.function);
+        }
+      }
+    }
+  }
+  return names;
+}
+
 }  // namespace kh::trace

@@ -198,4 +198,8 @@ Result<Scenario> load_scenario_file(const std::filesystem::path& path);
 // so the engine must ask gdb for the arguments of every frame (frame 0's come with *stopped).
 bool needs_caller_args(const BreakpointSpec& breakpoint);
 
+// The functions the scenario's expectations name (<expect-backtrace>, <expect-backtrace-without>,
+// <expect frame="NAME">), each once, in file order: where its hits' backtraces are expected to go.
+std::vector<std::string> expected_functions(const ResolvedScenario& scenario);
+
 }  // namespace kh::trace

@@ -49,5 +49,16 @@ TEST(CurrentTaskExpression, ChoosesTheCheapestCorrectOne) {
   }
 }
 
+TEST(SymbolWarmupCommands, AskInfoLineForPlainSymbolsOnly) {
+  EXPECT_EQ(symbol_warmup_commands({"copy_process", "do_sys_open.isra.0", "__do_sys_clone"}),
+            (std::vector<std::string>{"-interpreter-exec console \"info line copy_process\"",
+                                      "-interpreter-exec console \"info line do_sys_open.isra.0\"",
+                                      "-interpreter-exec console \"info line __do_sys_clone\""}));
+  // Nothing a console command could take for more than a name.
+  EXPECT_TRUE(symbol_warmup_commands({"", "a b", "f\"; shell rm", "0day", ".hidden", "fs/namespace.c:12"}).empty());
+  std::vector<std::string> many(kMaxWarmedFunctions + 5, "f");
+  EXPECT_EQ(symbol_warmup_commands(many).size(), kMaxWarmedFunctions);
+}
+
 }  // namespace
 }  // namespace kh::engine

@@ -379,5 +379,22 @@ TEST(Matcher, NeedsCallerArgs) {
   EXPECT_TRUE(needs_caller_args(scenario->breakpoints[2]));
 }
 
+TEST(Matcher, ExpectedFunctionsAreNamedOnceInFileOrderForTheKernelOnly) {
+  auto scenario = parse_scenario(
+      "<scenario name=\"t\"><guest program=\"p\"/>"
+      "<breakpoint function=\"a\"><expect-backtrace>a copy_process kernel_clone</expect-backtrace>"
+      "<expect-backtrace-without on=\"every\">ksys_unshare copy_process</expect-backtrace-without>"
+      "<when kernel=\"&lt;5.10\"><expect-backtrace>_do_fork</expect-backtrace></when></breakpoint>"
+      "<breakpoint function=\"b\"><capture expr=\"1\" as=\"c\"/><expect-hit>"
+      "<expect arg=\"x\" frame=\"do_mount\" equals=\"1\"/><expect arg=\"y\" frame=\"2\" equals=\"1\"/>"
+      "<expect capture=\"c\" equals=\"1\"/></expect-hit></breakpoint></scenario>",
+      "t.xml");
+  ASSERT_TRUE(scenario.ok()) << scenario.error().to_string();
+  EXPECT_EQ(expected_functions(resolve(*scenario, kKernel)),
+            (std::vector<std::string>{"a", "copy_process", "kernel_clone", "ksys_unshare", "do_mount"}));
+  EXPECT_EQ(expected_functions(resolve(*scenario, *KernelVersion::parse("4.19.304"))),
+            (std::vector<std::string>{"a", "copy_process", "kernel_clone", "ksys_unshare", "_do_fork", "do_mount"}));
+}
+
 }  // namespace
 }  // namespace kh::trace
