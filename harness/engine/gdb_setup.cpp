@@ -74,7 +74,7 @@ std::string current_task_expression(const kernel::KernelBuild& kernel) {
   return fallback;
 }
 
-std::vector<std::string> gdb_setup_commands(const kernel::KernelBuild& kernel) {
+std::vector<std::string> kernel_script_commands(const kernel::KernelBuild& kernel) {
   std::vector<std::string> commands;
   if (!kernel.gdb_scripts.empty()) {
     commands.push_back(fmt::format("add-auto-load-safe-path {}", kernel.gdb_scripts.parent_path().string()));
@@ -85,6 +85,14 @@ std::vector<std::string> gdb_setup_commands(const kernel::KernelBuild& kernel) {
         "python import sys; kh_dont_write_bytecode = sys.dont_write_bytecode; sys.dont_write_bytecode = False");
     commands.push_back(fmt::format("source {}", kernel.gdb_scripts.string()));
     commands.push_back("python sys.dont_write_bytecode = kh_dont_write_bytecode; del kh_dont_write_bytecode");
+  }
+  return commands;
+}
+
+std::vector<std::string> gdb_setup_commands(const kernel::KernelBuild& kernel, KernelScripts kernel_scripts) {
+  std::vector<std::string> commands;
+  if (kernel_scripts == KernelScripts::Load) {
+    commands = kernel_script_commands(kernel);
   }
   if (auto script = kharness_gdb_script(); !script.empty()) {
     commands.push_back(fmt::format("source {}", script.string()));
@@ -265,6 +273,10 @@ std::vector<HelperUse> helper_uses(const trace::ResolvedScenario& scenario,
   return uses;
 }
 
+bool needs_kernel_scripts(const std::vector<HelperUse>& uses) {
+  return std::any_of(uses.begin(), uses.end(), [](const HelperUse& use) { return !use.function.starts_with("kh_"); });
+}
+
 const std::vector<std::string>& standard_helper_functions() {
   static const std::vector<std::string> functions = {"lx_current", "container_of", "kh_mount_path",
                                                      "kh_dentry_name", "kh_propagation"};
@@ -275,7 +287,8 @@ Result<GdbHelpers> load_gdb_helpers(mi::MiSession& gdb, const kernel::KernelBuil
                                     const std::vector<HelperUse>& uses, Deadline deadline) {
   GdbHelpers helpers;
   gdb.take_stream_records();
-  for (const std::string& command : gdb_setup_commands(kernel)) {
+  const KernelScripts kernel_scripts = needs_kernel_scripts(uses) ? KernelScripts::Load : KernelScripts::Skip;
+  for (const std::string& command : gdb_setup_commands(kernel, kernel_scripts)) {
     KH_ASSIGN_OR_RETURN(
         mi::ResultRecord answer,
         gdb.command_raw(fmt::format("-interpreter-exec console {}", mi_quote(command)), deadline));

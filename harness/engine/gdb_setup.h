@@ -17,10 +17,17 @@
 
 namespace kh::engine {
 
+// Whether a session loads the kernel's own helpers (vmlinux-gdb.py) or only kharness's.
+enum class KernelScripts { Load, Skip };
+
 // gdb CLI commands that load the kernel's own helpers (vmlinux-gdb.py: lx_current(), lx-dmesg, ...)
 // and kharness's (gdb-scripts/kharness.py: kh-mounts, $kh_mount_path(), ...). Empty entries are
-// left out: a kernel without gdb scripts gets only kharness's.
-std::vector<std::string> gdb_setup_commands(const kernel::KernelBuild& kernel);
+// left out: a kernel without gdb scripts gets only kharness's, and so does KernelScripts::Skip.
+std::vector<std::string> gdb_setup_commands(const kernel::KernelBuild& kernel,
+                                            KernelScripts kernel_scripts = KernelScripts::Load);
+
+// The commands of gdb_setup_commands() that load the kernel's helpers alone; empty without them.
+std::vector<std::string> kernel_script_commands(const kernel::KernelBuild& kernel);
 
 // A gdb expression for the current task_struct pointer on `kernel`. Without SMP the per-cpu
 // `current_task` (`pcpu_hot.current_task` since 6.2) is a plain global: reading it costs one memory
@@ -93,6 +100,13 @@ struct HelperUse {
 std::vector<HelperUse> helper_uses(const trace::ResolvedScenario& scenario,
                                    std::string_view current_task_expression);
 
+// Whether some use calls a function that only the kernel's scripts can define: one whose name does
+// not start with "kh_" (kharness.py's own). A trace needs the kernel's scripts only then: loading
+// them is ~30 ms of every gdb start (some twenty Python modules), and on kernels without SMP the
+// guest filter and kharness.py's helpers read `current_task` themselves. The lab shell, a
+// reproducer and a hang's evidence (lx-ps, lx-dmesg) load them anyway.
+bool needs_kernel_scripts(const std::vector<HelperUse>& uses);
+
 // What loading the helper scripts left in a gdb session.
 struct GdbHelpers {
   std::vector<ScriptLoadFailure> failures;  // one per script whose `source` printed a Python error
@@ -104,7 +118,8 @@ struct GdbHelpers {
 // SMP guest filter, $container_of()) and kharness.py's: always probed.
 const std::vector<std::string>& standard_helper_functions();
 
-// Sends gdb_setup_commands(kernel) through `-interpreter-exec console` one by one, keeping the
+// Sends gdb_setup_commands(kernel) (the kernel's scripts only when needs_kernel_scripts(uses))
+// through `-interpreter-exec console` one by one, keeping the
 // Python failure each `source` printed (a `source` that gdb refuses, e.g. a missing file, counts
 // as a failure too), then probes each function of `uses` and standard_helper_functions() with
 // `-data-evaluate-expression $name` (an unset name reads "void"). Stream records queued before the

@@ -578,6 +578,13 @@ class TraceRun {
     };
     console_lines("info registers rip rsp rbp cr3", 4);
     if (!run_.kernel.gdb_scripts.empty()) {
+      if (!needs_kernel_scripts(helper_uses(run_.resolved, run_.current_task))) {
+        // The trace did without the kernel's helpers; the evidence needs them now.
+        for (const std::string& command : kernel_script_commands(run_.kernel)) {
+          (void)gdb_->command_raw(fmt::format("-interpreter-exec console {}", mi_quote(command)),
+                                  Deadline::in(milliseconds(1500)).min(budget));
+        }
+      }
       console_lines("lx-ps", 40);
       console_lines("lx-dmesg", kDmesgTailLines);
     }

@@ -236,6 +236,9 @@ TEST_F(EngineVmTest, HangingGuestTimesOutInPhaseGuestExit) {
   EXPECT_NE(out.output.find("guest exit"), std::string::npos) << out.output;
   // The serial log tail comes with anything but PASS.
   EXPECT_NE(out.output.find("KH-START"), std::string::npos) << out.output;
+  // The kernel's helpers, which the trace did without, are loaded for the evidence.
+  EXPECT_NE(out.output.find("lx-ps:"), std::string::npos) << out.output;
+  EXPECT_NE(out.output.find("lx-dmesg:"), std::string::npos) << out.output;
 }
 
 TEST_F(EngineVmTest, KernelPanicIsInfraWithThePanicLine) {
