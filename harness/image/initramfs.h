@@ -16,7 +16,7 @@ namespace kh::image {
 // Serial-console markers printed by the guest's init, each on a line of its own (the VM runner
 // and the trace engine wait for them).
 inline constexpr std::string_view kReadyMarker = "KH-READY";  // init mounted proc/sys/dev
-inline constexpr std::string_view kWaitMarker = "KH-WAIT";  // kh.wait=1: init waits for go on ttyS1
+inline constexpr std::string_view kWaitMarker = "KH-WAIT";  // kh.wait=1: kh-spawn waits for go on ttyS1
 inline constexpr std::string_view kGuestStartMarker =
     "KH-START";                                             // "KH-START <program>" just before the guest runs
 inline constexpr std::string_view kExitMarker = "KH-EXIT";  // "KH-EXIT <status>" after it ends

@@ -31,7 +31,7 @@ constexpr std::string_view kSerialLogName = "serial.log";
 constexpr std::string_view kQemuLogName = "qemu.log";
 constexpr std::string_view kQmpSocketName = "qmp.sock";
 constexpr std::string_view kGoSocketName = "go.sock";
-// What the init's `read -r go < /dev/ttyS1` waits for.
+// The line kh-spawn --wait-go waits for on ttyS1 (initramfs/rootfs/etc/init.d/rcS).
 constexpr std::string_view kGoLine = "go\n";
 // qemu exits within milliseconds of SIGTERM; the SIGKILL after this is for a wedged one.
 constexpr std::chrono::milliseconds kTerminateGrace{1000};

@@ -87,5 +87,30 @@ TEST(GuestProgramUsageTest, BadArgumentsAreUsageErrors) {
   }
 }
 
+// kh-spawn as rcS runs it with kh.wait=1: the go line on fd 3, then the mark and the exec.
+TEST(KhSpawnTest, WaitsForTheGoLineThenMarksAndExecs) {
+  const std::string spawn = (testing::kGuestDir / "helpers" / "kh-spawn").string();
+  auto out = run({"sh", "-c",
+                  "printf 'go\\n' | \"$0\" --wait-go 3 the-guest sh -c "
+                  "'cat /proc/self/personality; [ -e /proc/self/fd/3 ] && echo fd3-open || echo fd3-closed' 3<&0",
+                  spawn});
+  EXPECT_EQ(out.exit_code, 0) << out.output;
+  // WHOLE_SECONDS (0x2000000), the guest mark; the port is not handed on to the guest.
+  EXPECT_EQ(out.output, "\nKH-WAIT\nKH-START the-guest\n02000000\nfd3-closed\n");
+
+  auto plain = run({spawn, "sh", "-c", "cat /proc/self/personality"});
+  EXPECT_EQ(plain.exit_code, 0) << plain.output;
+  EXPECT_EQ(plain.output, "02000000\n");
+
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{}, {"--wait-go", "3", "name"}, {"--wait-go", "three", "name", "true"}}) {
+    std::vector<std::string> argv = {spawn};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto bad = run(argv);
+    EXPECT_EQ(bad.exit_code, 2) << bad.output;
+    EXPECT_NE(bad.output.find("kh-spawn"), std::string::npos) << bad.output;
+  }
+}
+
 }  // namespace
 }  // namespace kh::image
