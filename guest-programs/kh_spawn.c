@@ -19,21 +19,6 @@
 #include <sys/personality.h>
 #include <unistd.h>
 
-static void write_all(const char *text) {
-  size_t left = strlen(text);
-  while (left > 0) {
-    ssize_t n = write(STDOUT_FILENO, text, left);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      return;
-    }
-    text += n;
-    left -= (size_t)n;
-  }
-}
-
 /* Reads up to and including a newline (or to end of file: the guest starts either way, as it did
  * when rcS read the line itself). */
 static void wait_for_line(int fd) {
@@ -66,12 +51,11 @@ int main(int argc, char **argv) {
       fprintf(stderr, "kh-spawn: --wait-go: '%s' is not a file descriptor\n", argv[2]);
       return 2;
     }
-    write_all("\nKH-WAIT\n");
+    /* Straight to the console (no stdio buffer): the engine waits for these lines. */
+    dprintf(STDOUT_FILENO, "\nKH-WAIT\n");
     wait_for_line((int)fd);
     close((int)fd);
-    write_all("KH-START ");
-    write_all(argv[3]);
-    write_all("\n");
+    dprintf(STDOUT_FILENO, "KH-START %s\n", argv[3]);
     program = 4;
   }
   if (argc <= program) {
